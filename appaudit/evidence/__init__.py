@@ -1,0 +1,1 @@
+"""Evidence model and its JSON codec."""

@@ -1,0 +1,288 @@
+"""Start-up reachability: what runs before any UI can ask for consent (evidence for item III.1).
+
+Entry points are the code Android runs when the process starts, before the first activity can
+show a consent dialog: the Application's constructor, ``attachBaseContext`` and ``onCreate``
+and its static initialiser; every ContentProvider's constructor, ``onCreate`` and static
+initialiser (providers are created before ``Application.onCreate``); androidx.startup
+``Initializer.create`` methods named in the manifest; and the launcher activity's
+``onCreate`` (it runs before any dialog it shows can be answered).
+
+From those, a breadth-first search over the invoke graph (plus "async" edges: a Runnable,
+Thread, AsyncTask... instantiated on the path runs its body) finds every sensitive API and
+SDK initialisation call that can run at start-up, with the shortest call chain. Calls behind
+a recognised consent check (see :mod:`appaudit.static.guard`) are reported as guarded: a
+second search that refuses to cross guarded calls tells whether an unguarded path exists.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from appaudit.evidence.model import (
+    ConsentGuard,
+    EntryPoint,
+    ManifestEvidence,
+    MethodRef,
+    StartupEvidence,
+    StartupFinding,
+)
+from appaudit.knowledge.sdk_db import SdkDatabase
+from appaudit.knowledge.sensitive_apis import SensitiveApi
+from appaudit.static.dex.program import Program, method_ref_text
+from appaudit.static.guard import GuardFinder
+from appaudit.static.targets import DexTargets, async_bodies
+
+MAX_DEPTH = 40
+MAX_NODES = 250_000
+ANDROIDX_STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
+
+
+def java_to_desc(name: str) -> str:
+    return "L" + name.replace(".", "/") + ";"
+
+
+def entry_points(program: Program, manifest: ManifestEvidence) -> list[tuple[EntryPoint, int]]:
+    """Entry methods present in the app's code, with their graph nodes."""
+    wanted: list[tuple[str, str, str, str, str | None]] = []  # (kind, class, name, proto, component)
+    app_cls = manifest.application_class
+    if app_cls:
+        d = java_to_desc(app_cls)
+        wanted += [
+            ("static_initializer", d, "<clinit>", "()V", app_cls),
+            ("application_init", d, "<init>", "()V", app_cls),
+            ("application_attach", d, "attachBaseContext", "(Landroid/content/Context;)V", app_cls),
+            ("application_oncreate", d, "onCreate", "()V", app_cls),
+        ]
+    for comp in manifest.components:
+        if comp.kind != "provider":
+            continue
+        d = java_to_desc(comp.name)
+        wanted += [
+            ("static_initializer", d, "<clinit>", "()V", comp.name),
+            ("provider_init", d, "<init>", "()V", comp.name),
+            ("provider_oncreate", d, "onCreate", "()Z", comp.name),
+        ]
+        if comp.name == ANDROIDX_STARTUP_PROVIDER:
+            for meta in manifest.meta_data:
+                if meta.scope == comp.name and (meta.value or "").strip() == "androidx.startup":
+                    wanted.append(
+                        ("androidx_startup_initializer", java_to_desc(meta.name), "create",
+                         "(Landroid/content/Context;)Ljava/lang/Object;", meta.name)
+                    )  # fmt: skip
+    for activity in manifest.launcher_activities:
+        d = java_to_desc(activity)
+        wanted += [
+            ("static_initializer", d, "<clinit>", "()V", activity),
+            ("launcher_oncreate", d, "onCreate", "(Landroid/os/Bundle;)V", activity),
+        ]
+    out: list[tuple[EntryPoint, int]] = []
+    seen: set[int] = set()
+    for kind, cls, name, proto, component in wanted:
+        # Inherited lifecycle methods count: a BaseApplication.onCreate runs for its subclass.
+        node = program.find_method(cls, name, proto) if name.startswith("<") else program.find_definition(cls, name, proto)
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        key = program.node_key(node)
+        out.append((EntryPoint(kind=kind, method=MethodRef(*key), component=component), node))
+    return out
+
+
+@dataclass(frozen=True)
+class _Hit:
+    kind: str  # sensitive_api | sdk_init | sdk_call
+    target: str
+    pi_types: tuple[str, ...]
+    callee: str  # the API or SDK method reference, smali notation
+    node: int  # method that performs the call
+    offset: int
+
+
+@dataclass
+class _Search:
+    parent: dict[int, tuple[int, int, str]]  # node → (parent node, call offset, edge kind)
+    origin: dict[int, int]  # node → entry node
+    depth: dict[int, int]
+    exhausted: bool
+
+
+class StartupAnalyser:
+    def __init__(
+        self,
+        program: Program,
+        targets: list[DexTargets],
+        apis: tuple[SensitiveApi, ...],
+        sdk_db: SdkDatabase,
+        *,
+        max_depth: int = MAX_DEPTH,
+        max_nodes: int = MAX_NODES,
+    ) -> None:
+        self.program = program
+        self.targets = targets
+        self.sdk_db = sdk_db
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self._guards: dict[int, GuardFinder] = {}
+        self._owner_cache: dict[str, str | None] = {}
+
+    # ------------------------------------------------------------------ graph walking
+    def _successors(self, node: int) -> Iterator[tuple[int, int, str]]:
+        """(next node, call offset, edge kind) for the calls in ``node``."""
+        program = self.program
+        for dex_pos, midx, off in program.callees(node):
+            for target in program.resolve(dex_pos, midx):
+                yield target, off, "invoke"
+        d, local = program.locate(node)
+        t = self.targets[d]
+        for type_idx, off in program.indexes[d].types_created.get(local, ()):
+            desc = t.async_types.get(type_idx)
+            if desc:
+                for body in async_bodies(program, desc):
+                    yield body, off, "async"
+
+    def _guarded(self, node: int, offset: int) -> ConsentGuard | None:
+        finder = self._guards.get(node)
+        if finder is None:
+            d, _local = self.program.locate(node)
+            finder = GuardFinder(
+                self.program.dexes[d], self.program.node_code_off(node), MethodRef(*self.program.node_key(node))
+            )
+            self._guards[node] = finder
+        return finder.guard_for(offset)
+
+    def _search(self, entries: list[int], *, respect_guards: bool) -> _Search:
+        parent: dict[int, tuple[int, int, str]] = {}
+        origin = {e: e for e in entries}
+        depth = dict.fromkeys(entries, 0)
+        queue = deque(entries)
+        exhausted = False
+        while queue:
+            node = queue.popleft()
+            if depth[node] >= self.max_depth:
+                exhausted = True
+                continue
+            for nxt, off, kind in self._successors(node):
+                if nxt in depth:
+                    continue
+                if respect_guards and self._guarded(node, off) is not None:
+                    continue
+                if len(depth) >= self.max_nodes:
+                    exhausted = True
+                    break
+                depth[nxt] = depth[node] + 1
+                parent[nxt] = (node, off, kind)
+                origin[nxt] = origin[node]
+                queue.append(nxt)
+        return _Search(parent, origin, depth, exhausted)
+
+    # ------------------------------------------------------------------ what each method does
+    def _owner(self, class_desc: str) -> str | None:
+        if class_desc not in self._owner_cache:
+            entry = self.sdk_db.owner_of_class(class_desc)
+            self._owner_cache[class_desc] = entry.id if entry else None
+        return self._owner_cache[class_desc]
+
+    def hits_in(self, node: int) -> list[_Hit]:
+        program = self.program
+        d, local = program.locate(node)
+        dex = program.dexes[d]
+        t = self.targets[d]
+        ci = program.indexes[d]
+        strings_here = {s for s, _ in ci.strings_used.get(local, ())}
+        caller_owner = self._owner(program.node_class(node))
+        hits: list[_Hit] = []
+        for _d, midx, off in program.callees(node):
+            apis = t.methods.get(midx)
+            if apis:
+                for api in apis:
+                    if api.required_strings and not any(
+                        t.string_values.get(s) in api.required_strings for s in strings_here
+                    ):
+                        continue
+                    hits.append(_Hit("sensitive_api", api.id, api.pi_types, method_ref_text(dex.method_key(midx)), node, off))
+            entry = t.init_calls.get(midx)
+            if entry is not None and caller_owner != entry.id:
+                hits.append(_Hit("sdk_init", entry.id, entry.pi_types, method_ref_text(dex.method_key(midx)), node, off))
+            elif entry is None:
+                callee_cls = dex.type_name(dex.method_class_idx(midx))
+                owner = self._owner(callee_cls)
+                if owner is not None and owner != caller_owner:
+                    sdk = self.sdk_db.get(owner)
+                    if sdk is not None and not sdk.init_calls:
+                        hits.append(
+                            _Hit("sdk_call", owner, sdk.pi_types, method_ref_text(dex.method_key(midx)), node, off)
+                        )
+        for sidx, off in ci.strings_used.get(local, ()):
+            for api in t.strings.get(sidx, ()):
+                hits.append(_Hit("sensitive_api", api.id, api.pi_types, f'const-string "{t.string_values[sidx]}"', node, off))
+        for fidx, off in ci.fields_read.get(local, ()):
+            for api in t.fields.get(fidx, ()):
+                cls = dex.type_name(dex.field_class_idx(fidx))
+                hits.append(_Hit("sensitive_api", api.id, api.pi_types, f"{cls}->{dex.field_name(fidx)}", node, off))
+        return hits
+
+    # ------------------------------------------------------------------ the analysis
+    def _chain(self, search: _Search, node: int) -> tuple[list[int], list[tuple[int, int, str]]]:
+        nodes = [node]
+        steps: list[tuple[int, int, str]] = []
+        while node in search.parent:
+            prev, off, kind = search.parent[node]
+            steps.append((prev, off, kind))
+            nodes.append(prev)
+            node = prev
+        nodes.reverse()
+        steps.reverse()
+        return nodes, steps
+
+    def analyse(self, manifest: ManifestEvidence) -> StartupEvidence:
+        entries = entry_points(self.program, manifest)
+        entry_nodes = [n for _e, n in entries]
+        entry_of = {n: e for e, n in entries}
+        free = self._search(entry_nodes, respect_guards=False)
+        strict = self._search(entry_nodes, respect_guards=True)
+        findings: list[StartupFinding] = []
+        seen: set[tuple[str, str, int]] = set()
+        for node in sorted(free.depth, key=lambda n: (free.depth[n], n)):
+            for hit in self.hits_in(node):
+                key = (hit.kind, hit.target, node)
+                if key in seen:
+                    continue
+                seen.add(key)
+                unguarded = node in strict.depth and self._guarded(node, hit.offset) is None
+                search = strict if unguarded else free
+                nodes, steps = self._chain(search, node)
+                guard = None
+                via = [kind for _p, _o, kind in steps] + ["invoke"]
+                if not unguarded:
+                    for prev, off, _kind in [*steps, (node, hit.offset, "invoke")]:
+                        guard = self._guarded(prev, off)
+                        if guard is not None:
+                            break
+                chain = tuple(method_ref_text(self.program.node_key(n)) for n in nodes) + (hit.callee,)
+                findings.append(
+                    StartupFinding(
+                        kind=hit.kind,
+                        target=hit.target,
+                        pi_types=hit.pi_types,
+                        entry_point=entry_of[search.origin[node]],
+                        chain=chain,
+                        guard=guard,
+                        via=tuple(via),
+                        call_offset=hit.offset,
+                    )
+                )
+        findings.sort(key=lambda f: (f.guarded, f.kind, f.target, len(f.chain), f.chain))
+        exhausted = free.exhausted or strict.exhausted
+        note = (
+            f"searched {len(free.depth)} methods to depth {self.max_depth}"
+            + ("; the search hit its limits, so absence of a finding is inconclusive" if exhausted else "")
+        )
+        return StartupEvidence(
+            entry_points=tuple(e for e, _n in entries),
+            findings=tuple(findings),
+            max_depth=self.max_depth,
+            budget_exhausted=exhausted,
+            note=note,
+        )
