@@ -1,0 +1,1 @@
+"""Static analysis: the APK container, its DEX code and its resources."""
