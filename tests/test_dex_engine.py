@@ -127,9 +127,12 @@ def test_one_corrupt_method_costs_only_that_method() -> None:
     assert "Tracker;->warmUp()V" in index.errors[0].scope and "invalid opcode 0x3e" in index.errors[0].message
     edges = our_edges_allowing_errors(broken)
     assert edges["Lcom/appaudit/fixture/violating/Tracker;->warmUp()V"] == []
-    assert "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;" in edges[
-        "Lcom/appaudit/fixture/violating/IdHelper;->imei(Landroid/content/Context;)Ljava/lang/String;"
-    ]
+    assert (
+        "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+        in edges[
+            "Lcom/appaudit/fixture/violating/IdHelper;->imei(Landroid/content/Context;)Ljava/lang/String;"
+        ]
+    )
 
 
 def our_edges_allowing_errors(dex: DexImage) -> dict[str, list[str]]:
@@ -137,7 +140,9 @@ def our_edges_allowing_errors(dex: DexImage) -> dict[str, list[str]]:
     out = {}
     for local in range(index.method_total):
         cls, name, proto = dex.method_key(index.method_idx[local])
-        out[f"{cls}->{name}{proto}"] = ["{}->{}{}".format(*dex.method_key(index.callees[e])) for e in index.edges_of(local)]
+        out[f"{cls}->{name}{proto}"] = [
+            "{}->{}{}".format(*dex.method_key(index.callees[e])) for e in index.edges_of(local)
+        ]
     return out
 
 
