@@ -52,6 +52,8 @@ STRING_NEEDLES = (
     "同意".encode(),
     b"rivacy",
     b"olicy",
+    b"gree",
+    "拒绝".encode(),
 )
 
 
@@ -153,7 +155,7 @@ def scan_apk(
         endpoints = ()
         with c.part("endpoints") as errs:
             endpoints, endpoint_errors = build_endpoints(
-                archive, adapter, dex_strings, package=identity.package if identity else None, sdk_db=sdk_db
+                archive, adapter, dex_strings, package=identity.package if identity else None, sdk_for_host=sdk_db.sdk_for_host
             )
             errs.extend(endpoint_errors)
 
