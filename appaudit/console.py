@@ -24,7 +24,7 @@ class Console:
         self._err = RichConsole(stderr=True, highlight=False, soft_wrap=False)
 
     def error(self, message: str) -> None:
-        self._err.print(Text("error: ", style="bold red") + Text(message), markup=False)
+        self._err.print(Text("error: ", style="bold red") + Text(message), markup=False, soft_wrap=True)
 
     def warn(self, message: str) -> None:
         if not self.quiet:

@@ -141,10 +141,11 @@ def scan_apk(
         with c.part("dex") as errs:
             if not archive.dex_names():
                 raise _Skip("the APK contains no classes*.dex: no code to analyse")
-            scan = code_scan.load_program(archive, apis, sdk_db)
-            errs.extend(scan.errors)
-            if not scan.program.dexes:
+            loaded = code_scan.load_program(archive, apis, sdk_db)
+            errs.extend(loaded.errors)
+            if not loaded.program.dexes:
                 raise AppauditError("no DEX file could be read")
+            scan = loaded
 
         identity: AppIdentity | None = None
         with c.part("identity") as errs:
