@@ -42,6 +42,7 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
     """Read the class tables of every DEX, then scan their bytecode once."""
     images: list[DexImage] = []
     scan = CodeScan(program=Program(dexes=images), targets=[])
+    class_tables: dict[str, list] = {}
     for name in archive.dex_names():
         try:
             data = archive.read(name)
@@ -59,6 +60,7 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
             scan.failed_dexes += 1
             continue
         images.append(dex)
+        class_tables[name] = class_defs
         scan.program.add_classes(len(images) - 1, class_defs)
         scan.dex_files.append(DexFile(name, len(data), sha, dex.class_def_count, dex.method_count))
     async_classes = async_task_classes(scan.program)
@@ -66,7 +68,7 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
     for dex in images:
         targets = targets_for(dex, apis, sdk_db, async_classes)
         scan.targets.append(targets)
-        index = build_code_index(dex, targets.interest())
+        index = build_code_index(dex, targets.interest(), class_defs=class_tables[dex.name])
         indexes.append(index)
         scan.errors.extend(index.errors)
         scan.skipped_units += index.error_count

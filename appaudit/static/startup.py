@@ -31,11 +31,15 @@ from appaudit.evidence.model import (
 from appaudit.knowledge.sdk_db import SdkDatabase
 from appaudit.knowledge.sensitive_apis import SensitiveApi
 from appaudit.static.dex.program import Program, method_ref_text
-from appaudit.static.guard import GuardFinder
+from appaudit.static.guard import GuardFinder, names_consent
 from appaudit.static.targets import DexTargets, async_bodies
 
 MAX_DEPTH = 40
-MAX_NODES = 250_000
+MAX_NODES = 600_000
+# Key-value stores whose getters commonly hold the "user agreed" flag.
+KV_STORES = frozenset(
+    ["Landroid/content/SharedPreferences;", "Lcom/tencent/mmkv/MMKV;", "Landroid/provider/Settings$Secure;"]
+)
 ANDROIDX_STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
 
 
@@ -102,9 +106,7 @@ class _Hit:
 
 @dataclass
 class _Search:
-    parent: dict[int, tuple[int, int, str]]  # node → (parent node, call offset, edge kind)
-    origin: dict[int, int]  # node → entry node
-    depth: dict[int, int]
+    state: dict[int, tuple[int, int, str, int, int]]  # node → (parent, call offset, edge kind, depth, entry)
     exhausted: bool
 
 
@@ -126,21 +128,30 @@ class StartupAnalyser:
         self.max_nodes = max_nodes
         self._guards: dict[int, GuardFinder] = {}
         self._owner_cache: dict[str, str | None] = {}
+        self._may_guard_cache: dict[int, bool] = {}
+        self._callee_cache: dict[tuple[int, int], tuple] = {}
+        self._consent_call_cache: dict[tuple[int, int], bool] = {}
 
     # ------------------------------------------------------------------ graph walking
     def _successors(self, node: int) -> Iterator[tuple[int, int, str]]:
         """(next node, call offset, edge kind) for the calls in ``node``."""
         program = self.program
-        for dex_pos, midx, off in program.callees(node):
-            for target in program.resolve(dex_pos, midx):
-                yield target, off, "invoke"
         d, local = program.locate(node)
-        t = self.targets[d]
-        for type_idx, off in program.indexes[d].types_created.get(local, ()):
-            desc = t.async_types.get(type_idx)
-            if desc:
-                for body in async_bodies(program, desc):
-                    yield body, off, "async"
+        ci = program.indexes[d]
+        resolve = program.resolve
+        callees = ci.callees
+        offsets = ci.call_offsets
+        for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
+            for target in resolve(d, callees[e]):
+                yield target, offsets[e], "invoke"
+        created = ci.types_created.get(local)
+        if created:
+            t = self.targets[d]
+            for type_idx, off in created:
+                desc = t.async_types.get(type_idx)
+                if desc:
+                    for body in async_bodies(program, desc):
+                        yield body, off, "async"
 
     def _guarded(self, node: int, offset: int) -> ConsentGuard | None:
         finder = self._guards.get(node)
@@ -152,30 +163,58 @@ class StartupAnalyser:
             self._guards[node] = finder
         return finder.guard_for(offset)
 
+    def _may_guard(self, node: int) -> bool:
+        """Cheap test on the index: does the method read something that could be a consent flag?"""
+        hit = self._may_guard_cache.get(node)
+        if hit is None:
+            program = self.program
+            d, local = program.locate(node)
+            dex = program.dexes[d]
+            hit = bool(program.indexes[d].fields_read.get(local)) and any(
+                fidx in self.targets[d].consent_fields for fidx, _off in program.indexes[d].fields_read[local]
+            )
+            if not hit:
+                ci = program.indexes[d]
+                for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
+                    midx = ci.callees[e]
+                    key = (d, midx)
+                    flag = self._consent_call_cache.get(key)
+                    if flag is None:
+                        name = dex.method_name(midx)
+                        cls = dex.type_name(dex.method_class_idx(midx))
+                        flag = names_consent(name) or cls in KV_STORES
+                        self._consent_call_cache[key] = flag
+                    if flag:
+                        hit = True
+                        break
+            self._may_guard_cache[node] = hit
+        return hit
+
     def _search(self, entries: list[int], *, respect_guards: bool) -> _Search:
-        parent: dict[int, tuple[int, int, str]] = {}
-        origin = {e: e for e in entries}
-        depth = dict.fromkeys(entries, 0)
+        # node → (parent node or -1, call offset, edge kind, depth, entry node)
+        state: dict[int, tuple[int, int, str, int, int]] = {e: (-1, 0, "", 0, e) for e in entries}
         queue = deque(entries)
         exhausted = False
         while queue:
             node = queue.popleft()
-            if depth[node] >= self.max_depth:
+            depth = state[node][3]
+            if depth >= self.max_depth:
                 exhausted = True
                 continue
+            check_guards = respect_guards and self._may_guard(node)
+            origin = state[node][4]
             for nxt, off, kind in self._successors(node):
-                if nxt in depth:
+                if nxt in state:
                     continue
-                if respect_guards and self._guarded(node, off) is not None:
+                if check_guards and self._guarded(node, off) is not None:
                     continue
-                if len(depth) >= self.max_nodes:
+                if len(state) >= self.max_nodes:
                     exhausted = True
+                    queue.clear()
                     break
-                depth[nxt] = depth[node] + 1
-                parent[nxt] = (node, off, kind)
-                origin[nxt] = origin[node]
+                state[nxt] = (node, off, kind, depth + 1, origin)
                 queue.append(nxt)
-        return _Search(parent, origin, depth, exhausted)
+        return _Search(state, exhausted)
 
     # ------------------------------------------------------------------ what each method does
     def _owner(self, class_desc: str) -> str | None:
@@ -184,36 +223,60 @@ class StartupAnalyser:
             self._owner_cache[class_desc] = entry.id if entry else None
         return self._owner_cache[class_desc]
 
+    def _callee_hits(self, d: int, midx: int) -> tuple[tuple[str, str, tuple[str, ...], str, str | None, tuple[str, ...]], ...]:
+        """What calling method_id ``midx`` of DEX ``d`` means, computed once per callee.
+
+        Each item: (kind, target, pi_types, callee text, SDK owning the callee, required strings).
+        """
+        key = (d, midx)
+        cached = self._callee_cache.get(key)
+        if cached is not None:
+            return cached
+        t = self.targets[d]
+        dex = self.program.dexes[d]
+        out: list[tuple[str, str, tuple[str, ...], str, str | None, tuple[str, ...]]] = []
+        apis = t.methods.get(midx)
+        entry = t.init_calls.get(midx)
+        text: str | None = None
+        if apis or entry is not None:
+            text = method_ref_text(dex.method_key(midx))
+        for api in apis or ():
+            out.append(("sensitive_api", api.id, api.pi_types, text or "", None, api.required_strings))
+        if entry is not None:
+            out.append(("sdk_init", entry.id, entry.pi_types, text or "", entry.id, ()))
+        else:
+            owner = self._owner(dex.type_name(dex.method_class_idx(midx)))
+            sdk = self.sdk_db.get(owner) if owner else None
+            if sdk is not None and not sdk.init_calls:
+                out.append(("sdk_call", sdk.id, sdk.pi_types, method_ref_text(dex.method_key(midx)), sdk.id, ()))
+        result = tuple(out)
+        self._callee_cache[key] = result
+        return result
+
     def hits_in(self, node: int) -> list[_Hit]:
         program = self.program
         d, local = program.locate(node)
         dex = program.dexes[d]
         t = self.targets[d]
         ci = program.indexes[d]
-        strings_here = {s for s, _ in ci.strings_used.get(local, ())}
-        caller_owner = self._owner(program.node_class(node))
         hits: list[_Hit] = []
-        for _d, midx, off in program.callees(node):
-            apis = t.methods.get(midx)
-            if apis:
-                for api in apis:
-                    if api.required_strings and not any(
-                        t.string_values.get(s) in api.required_strings for s in strings_here
-                    ):
+        caller_owner: str | None = None
+        owner_known = False
+        strings_here: set[str | None] | None = None
+        for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
+            for kind, target, pi_types, text, callee_owner, required in self._callee_hits(d, ci.callees[e]):
+                if required:
+                    if strings_here is None:
+                        strings_here = {t.string_values.get(s) for s, _ in ci.strings_used.get(local, ())}
+                    if not any(r in strings_here for r in required):
                         continue
-                    hits.append(_Hit("sensitive_api", api.id, api.pi_types, method_ref_text(dex.method_key(midx)), node, off))
-            entry = t.init_calls.get(midx)
-            if entry is not None and caller_owner != entry.id:
-                hits.append(_Hit("sdk_init", entry.id, entry.pi_types, method_ref_text(dex.method_key(midx)), node, off))
-            elif entry is None:
-                callee_cls = dex.type_name(dex.method_class_idx(midx))
-                owner = self._owner(callee_cls)
-                if owner is not None and owner != caller_owner:
-                    sdk = self.sdk_db.get(owner)
-                    if sdk is not None and not sdk.init_calls:
-                        hits.append(
-                            _Hit("sdk_call", owner, sdk.pi_types, method_ref_text(dex.method_key(midx)), node, off)
-                        )
+                if callee_owner is not None:
+                    if not owner_known:
+                        caller_owner = self._owner(program.node_class(node))
+                        owner_known = True
+                    if caller_owner == callee_owner:
+                        continue  # an SDK calling itself is not the app starting it
+                hits.append(_Hit(kind, target, pi_types, text, node, ci.call_offsets[e]))
         for sidx, off in ci.strings_used.get(local, ()):
             for api in t.strings.get(sidx, ()):
                 hits.append(_Hit("sensitive_api", api.id, api.pi_types, f'const-string "{t.string_values[sidx]}"', node, off))
@@ -227,8 +290,8 @@ class StartupAnalyser:
     def _chain(self, search: _Search, node: int) -> tuple[list[int], list[tuple[int, int, str]]]:
         nodes = [node]
         steps: list[tuple[int, int, str]] = []
-        while node in search.parent:
-            prev, off, kind = search.parent[node]
+        while search.state[node][0] >= 0:
+            prev, off, kind, _depth, _origin = search.state[node]
             steps.append((prev, off, kind))
             nodes.append(prev)
             node = prev
@@ -241,16 +304,18 @@ class StartupAnalyser:
         entry_nodes = [n for _e, n in entries]
         entry_of = {n: e for e, n in entries}
         free = self._search(entry_nodes, respect_guards=False)
-        strict = self._search(entry_nodes, respect_guards=True)
+        # The strict search (refusing guarded calls) can only differ if some reached method may guard.
+        may_guard_somewhere = any(self._may_guard(n) for n in free.state)
+        strict = self._search(entry_nodes, respect_guards=True) if may_guard_somewhere else free
         findings: list[StartupFinding] = []
         seen: set[tuple[str, str, int]] = set()
-        for node in sorted(free.depth, key=lambda n: (free.depth[n], n)):
+        for node in sorted(free.state, key=lambda n: (free.state[n][3], n)):
             for hit in self.hits_in(node):
                 key = (hit.kind, hit.target, node)
                 if key in seen:
                     continue
                 seen.add(key)
-                unguarded = node in strict.depth and self._guarded(node, hit.offset) is None
+                unguarded = node in strict.state and not (self._may_guard(node) and self._guarded(node, hit.offset))
                 search = strict if unguarded else free
                 nodes, steps = self._chain(search, node)
                 guard = None
@@ -266,7 +331,7 @@ class StartupAnalyser:
                         kind=hit.kind,
                         target=hit.target,
                         pi_types=hit.pi_types,
-                        entry_point=entry_of[search.origin[node]],
+                        entry_point=entry_of[search.state[node][4]],
                         chain=chain,
                         guard=guard,
                         via=tuple(via),
@@ -276,7 +341,7 @@ class StartupAnalyser:
         findings.sort(key=lambda f: (f.guarded, f.kind, f.target, len(f.chain), f.chain))
         exhausted = free.exhausted or strict.exhausted
         note = (
-            f"searched {len(free.depth)} methods to depth {self.max_depth}"
+            f"searched {len(free.state)} methods to depth {self.max_depth}"
             + ("; the search hit its limits, so absence of a finding is inconclusive" if exhausted else "")
         )
         return StartupEvidence(

@@ -45,11 +45,12 @@ class DexTargets:
     string_values: dict[int, str] = field(default_factory=dict)  # every string idx of interest → value
     init_calls: dict[int, SdkEntry] = field(default_factory=dict)  # method_idx → SDK it initialises
     async_types: dict[int, str] = field(default_factory=dict)  # type idx → class descriptor
+    consent_fields: frozenset[int] = frozenset()  # boolean fields whose name names consent (guard candidates)
 
     def interest(self) -> Interest:
         return Interest(
             strings=frozenset(self.string_values),
-            fields=frozenset(self.fields),
+            fields=frozenset(self.fields) | self.consent_fields,
             types=frozenset(self.async_types),
         )
 
@@ -106,11 +107,26 @@ def targets_for(
         type_idx = dex.find_type(desc)
         if type_idx is not None:
             t.async_types[type_idx] = desc
+    t.consent_fields = frozenset(_consent_fields(dex))
     return t
 
 
+def _consent_fields(dex: DexImage) -> list[int]:
+    """Boolean fields (type Z) whose name names consent; only boolean fields are decoded."""
+    from appaudit.static.guard import names_consent
+
+    bool_type = dex.find_type("Z")
+    if bool_type is None:
+        return []
+    return [f for f in range(dex.field_count) if dex.field_type_idx(f) == bool_type and names_consent(dex.field_name(f))]
+
+
 def async_bodies(program: Program, class_desc: str) -> list[int]:
-    """The methods of an async task class that run when it is started."""
+    """The methods of an async task class that run when it is started (cached on the program)."""
+    cache = program.async_body_cache
+    cached = cache.get(class_desc)
+    if cached is not None:
+        return cached
     out: list[int] = []
     for ancestor, bodies in ASYNC_BODIES.items():
         if program.is_subtype(class_desc, frozenset([ancestor])):
@@ -118,4 +134,5 @@ def async_bodies(program: Program, class_desc: str) -> list[int]:
                 node = program.find_definition(class_desc, name, proto)
                 if node is not None and node not in out:
                     out.append(node)
+    cache[class_desc] = out
     return out

@@ -11,6 +11,7 @@ A failure in one method or class costs only that method or class and is recorded
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ for _op in range(256):
     if FORMAT[_op] is None:
         _ACTION[_op] = 7
 _WIDTH_BYTES = bytes(2 * w for w in WIDTH_UNITS)
+_INSNS_SIZE = struct.Struct("<I")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,35 +88,46 @@ def build_code_index(
     dex: DexImage,
     interest: Interest,
     *,
+    class_defs: list[ClassDef] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> CodeIndex:
-    """Scan every method body of ``dex`` once."""
+    """Scan every method body of ``dex`` once (``class_defs``: the already-read class table)."""
     index = CodeIndex(dex=dex)
+    method_idx_append = index.method_idx.append
+    class_def_append = index.class_def_of.append
+    access_append = index.access.append
+    code_off_append = index.code_off.append
+    edge_start_append = index.edge_start.append
+    local_of_method = index.local_of_method
+    callees = index.callees
+    local = 0
     for ci in range(dex.class_def_count):
         if should_stop is not None and ci % 512 == 0 and should_stop():
             index.record_error("*", "scan stopped early (time budget)")
             break
         try:
-            cdef = dex.class_def(ci)
-            index.class_defs.append(cdef)
-            methods = dex.class_methods(cdef)
+            cdef = class_defs[ci] if class_defs is not None else dex.class_def(ci)
+            methods = dex.class_method_tuples(cdef.class_data_off)
         except (DexFormatError, IndexError, ValueError) as exc:
             index.record_error(f"class_def[{ci}]", f"class skipped: {exc}")
             continue
-        for m in methods:
-            local = len(index.method_idx)
-            index.method_idx.append(m.method_idx)
-            index.class_def_of.append(len(index.class_defs) - 1)
-            index.access.append(m.access_flags)
-            index.code_off.append(m.code_off)
-            index.local_of_method.setdefault(m.method_idx, local)
-            if m.code_off:
+        index.class_defs.append(cdef)
+        class_pos = len(index.class_defs) - 1
+        for method_idx, access, code_off in methods:
+            method_idx_append(method_idx)
+            class_def_append(class_pos)
+            access_append(access)
+            code_off_append(code_off)
+            if method_idx not in local_of_method:
+                local_of_method[method_idx] = local
+            if code_off:
                 try:
-                    _scan_method(dex, index, local, m.code_off, interest)
-                except (DexFormatError, IndexError) as exc:
-                    index.record_error(_method_scope(dex, m.method_idx), f"method body skipped: {exc}")
+                    _scan_method(dex, index, local, code_off, interest)
+                except (DexFormatError, IndexError, struct.error) as exc:
+                    index.record_error(_method_scope(dex, method_idx), f"method body skipped: {exc}")
                     # keep edges found before the failure: they are real instructions
-            index.edge_start.append(len(index.callees))
+            edge_start_append(len(callees))
+            local += 1
     return index
 
 
@@ -127,10 +140,12 @@ def _method_scope(dex: DexImage, method_idx: int) -> str:
 
 
 def _scan_method(dex: DexImage, index: CodeIndex, local: int, code_off: int, interest: Interest) -> None:
-    item = dex.code_item(code_off)
     data = dex.data
-    start = item.insns_off
-    end = start + 2 * item.insns_size
+    insns_size = _INSNS_SIZE.unpack_from(data, code_off + 12)[0]
+    start = code_off + 16
+    end = start + 2 * insns_size
+    if end > len(data):
+        raise DexFormatError(f"{dex.name}: code_item at 0x{code_off:x} runs past the end of the file")
     p = start
     action = _ACTION
     width = _WIDTH_BYTES

@@ -30,6 +30,7 @@ class ClassInfo:
     superclass: str | None
     interfaces: tuple[str, ...]
     access_flags: int
+    class_idx: int  # type index of the class in its own DEX
 
 
 @dataclass
@@ -39,9 +40,9 @@ class Program:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     duplicate_classes: list[str] = field(default_factory=list)
     _base: list[int] = field(default_factory=list)
-    _methods_of_class: dict[str, list[int]] | None = None
     _subtypes: dict[str, list[str]] | None = None
     _resolved: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    async_body_cache: dict[str, list[int]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     def add_classes(self, dex_pos: int, class_defs: list[ClassDef]) -> None:
@@ -54,8 +55,9 @@ class Program:
                 continue
             sup = None if cdef.superclass_idx == NO_INDEX else dex.type_name(cdef.superclass_idx)
             self.classes[desc] = ClassInfo(
-                desc, dex_pos, cdef.index, sup, tuple(dex.type_name(t) for t in cdef.interfaces), cdef.access_flags
-            )
+                desc, dex_pos, cdef.index, sup, tuple(dex.type_name(t) for t in cdef.interfaces), cdef.access_flags,
+                cdef.class_idx,
+            )  # fmt: skip
 
     def seal(self, indexes: list[CodeIndex]) -> None:
         """Attach the code indexes (one per DEX, same order) and number the nodes."""
@@ -102,26 +104,21 @@ class Program:
             yield d, ci.callees[e], ci.call_offsets[e]
 
     # ------------------------------------------------------------------ lookup
-    def _class_methods(self) -> dict[str, list[int]]:
-        if self._methods_of_class is None:
-            table: dict[str, list[int]] = {}
-            for d, ci in enumerate(self.indexes):
-                dex = self.dexes[d]
-                for local in range(ci.method_total):
-                    cdef = ci.class_defs[ci.class_def_of[local]]
-                    desc = dex.type_name(cdef.class_idx)
-                    info = self.classes.get(desc)
-                    if info is not None and info.dex == d:  # ignore shadowed duplicates
-                        table.setdefault(desc, []).append(self.node(d, local))
-            self._methods_of_class = table
-        return self._methods_of_class
-
     def find_method(self, class_desc: str, name: str, proto: str | None = None) -> int | None:
         """The node defining ``name``/``proto`` in ``class_desc`` itself (no inheritance)."""
-        for node in self._class_methods().get(class_desc, ()):
-            key = self.node_key(node)
-            if key[1] == name and (proto is None or key[2] == proto):
-                return node
+        info = self.classes.get(class_desc)
+        if info is None:
+            return None
+        dex = self.dexes[info.dex]
+        local_of = self.indexes[info.dex].local_of_method
+        for midx in dex.method_range_for_class(info.class_idx):
+            if dex.method_name(midx) != name:
+                continue
+            if proto is not None and dex.proto_descriptor(dex.method_proto_idx(midx)) != proto:
+                continue
+            local = local_of.get(midx)
+            if local is not None:
+                return self.node(info.dex, local)
         return None
 
     def find_definition(self, class_desc: str, name: str, proto: str) -> int | None:
@@ -188,16 +185,23 @@ class Program:
             return hit
         ci = self.indexes[dex_pos]
         local = ci.local_of_method.get(method_idx)
-        targets: list[int] = []
+        if local is not None:
+            # Defined in this DEX: no strings needed unless dispatch may go to implementations.
+            cls_access = ci.class_defs[ci.class_def_of[local]].access_flags
+            if not (ci.access[local] & ACC_ABSTRACT or cls_access & ACC_INTERFACE):
+                result: tuple[int, ...] = (self.node(dex_pos, local),)
+                self._resolved[cache_key] = result
+                return result
         try:
             cls, name, proto = self.dexes[dex_pos].method_key(method_idx)
         except DexFormatError:
             self._resolved[cache_key] = ()
             return ()
         info = self.classes.get(cls)
+        targets: list[int] = []
         if local is not None and info is not None and info.dex == dex_pos:
             targets.append(self.node(dex_pos, local))
-        else:
+        elif info is not None:
             found = self.find_definition(cls, name, proto)
             if found is not None:
                 targets.append(found)

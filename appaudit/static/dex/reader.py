@@ -275,6 +275,9 @@ class DexImage:
     def field_class_idx(self, field_idx: int) -> int:
         return self._field_raw[4 * field_idx]
 
+    def field_type_idx(self, field_idx: int) -> int:
+        return self._field_raw[4 * field_idx + 1]
+
     def field_name(self, field_idx: int) -> str:
         raw = self._field_raw
         return self.string(raw[4 * field_idx + 2] | (raw[4 * field_idx + 3] << 16))
@@ -320,30 +323,47 @@ class DexImage:
 
     def class_methods(self, cdef: ClassDef) -> list[EncodedMethod]:
         """Direct and virtual methods declared by a class (from its class_data_item)."""
-        if cdef.class_data_off == 0:
+        return [EncodedMethod(*m) for m in self.class_method_tuples(cdef.class_data_off)]
+
+    def class_method_tuples(self, class_data_off: int) -> list[tuple[int, int, int]]:
+        """(method_idx, access_flags, code_off) for each method of a class_data_item; the hot path."""
+        if class_data_off == 0:
             return []
         data = self.data
-        off = cdef.class_data_off
+        off = class_data_off
         static_fields, off = read_uleb128(data, off)
         instance_fields, off = read_uleb128(data, off)
         direct, off = read_uleb128(data, off)
         virtual, off = read_uleb128(data, off)
         if static_fields + instance_fields + direct + virtual > len(data):
-            raise DexFormatError(f"{self.name}: class_data at 0x{cdef.class_data_off:x} declares impossible sizes")
-        for _ in range(static_fields + instance_fields):
-            _, off = read_uleb128(data, off)
-            _, off = read_uleb128(data, off)
-        methods: list[EncodedMethod] = []
+            raise DexFormatError(f"{self.name}: class_data at 0x{class_data_off:x} declares impossible sizes")
+        for _ in range(2 * (static_fields + instance_fields)):
+            if data[off] < 0x80:
+                off += 1
+            else:
+                _, off = read_uleb128(data, off)
+        methods: list[tuple[int, int, int]] = []
+        limit = self.method_count
         for count in (direct, virtual):
             idx = 0
             for _ in range(count):
-                diff, off = read_uleb128(data, off)
+                b = data[off]
+                if b < 0x80:
+                    diff = b
+                    off += 1
+                else:
+                    diff, off = read_uleb128(data, off)
                 access, off = read_uleb128(data, off)
-                code_off, off = read_uleb128(data, off)
+                b = data[off]
+                if b < 0x80:
+                    code_off = b
+                    off += 1
+                else:
+                    code_off, off = read_uleb128(data, off)
                 idx += diff
-                if idx >= self.method_count:
+                if idx >= limit:
                     raise DexFormatError(f"{self.name}: class_data refers to method {idx} out of range")
-                methods.append(EncodedMethod(idx, access, code_off))
+                methods.append((idx, access, code_off))
         return methods
 
     def code_item(self, code_off: int) -> CodeItem:
