@@ -47,7 +47,9 @@ def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
 
 
 def _default_output(package: str | None, version: str | None) -> Path:
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in f"{package or 'app'}-{version or 'unknown'}")
+    safe = "".join(
+        ch if ch.isalnum() or ch in "._-" else "_" for ch in f"{package or 'app'}-{version or 'unknown'}"
+    )
     return Path("reports") / safe[:120]
 
 
@@ -73,7 +75,7 @@ def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_db: Path |
     sys.exit(code)
 
 
-def _scan_and_write(console, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> int:  # noqa: ANN001
+def _scan_and_write(console, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> int:
     from appaudit.evidence import codec
     from appaudit.pipeline import scan_apk
 

@@ -15,7 +15,12 @@ from rich.text import Text
 
 from appaudit.evidence.model import EvidenceBundle, Status
 
-_STATUS_STYLE = {Status.OK: "green", Status.PARTIAL: "yellow", Status.FAILED: "bold red", Status.SKIPPED: "dim"}
+_STATUS_STYLE = {
+    Status.OK: "green",
+    Status.PARTIAL: "yellow",
+    Status.FAILED: "bold red",
+    Status.SKIPPED: "dim",
+}
 
 
 class Console:
@@ -40,6 +45,7 @@ class Console:
             yield lambda msg: self._err.print(Text(f"… {msg}"), markup=False)
             return
         with self._err.status("Starting") as status:
+
             def step(msg: str) -> None:
                 status.update(Text(msg))
                 self._err.log(Text(msg), markup=False)
@@ -58,10 +64,18 @@ class Console:
             table.add_row("APK SHA-256", app.apk_sha256)
             table.add_row("DEX files", str(app.dex_count))
         if bundle.manifest:
-            dangerous = sum(1 for p in bundle.manifest.permissions if p.protection_level and "dangerous" in p.protection_level)
-            table.add_row("Permissions", f"{len(bundle.manifest.permissions)} requested, {dangerous} dangerous")
+            dangerous = sum(
+                1
+                for p in bundle.manifest.permissions
+                if p.protection_level and "dangerous" in p.protection_level
+            )
+            table.add_row(
+                "Permissions", f"{len(bundle.manifest.permissions)} requested, {dangerous} dangerous"
+            )
         table.add_row("Embedded SDKs", _count_or_missing(bundle, "sdks", len(bundle.sdks)))
-        table.add_row("Sensitive API call sites", _count_or_missing(bundle, "api_calls", len(bundle.api_calls)))
+        table.add_row(
+            "Sensitive API call sites", _count_or_missing(bundle, "api_calls", len(bundle.api_calls))
+        )
         if bundle.startup is not None:
             unguarded = sum(1 for f in bundle.startup.findings if not f.guarded)
             guarded = len(bundle.startup.findings) - unguarded

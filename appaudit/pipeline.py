@@ -91,7 +91,7 @@ class _Collector:
         self.parts.append(PartStatus(name, status, round(time.perf_counter() - start, 3), tuple(errors)))
 
 
-class _Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
+class _Skip(Exception):
     """Raised inside a part to mark it skipped for a stated reason."""
 
 
@@ -152,11 +152,17 @@ def scan_apk(
             identity, identity_errors = build_identity(archive, adapter, scan.dex_files if scan else ())
             errs.extend(identity_errors)
 
-        dex_strings: list[tuple[str, str]] = list(code_scan.interesting_strings(scan, STRING_NEEDLES)) if scan else []
+        dex_strings: list[tuple[str, str]] = (
+            list(code_scan.interesting_strings(scan, STRING_NEEDLES)) if scan else []
+        )
         endpoints = ()
         with c.part("endpoints") as errs:
             endpoints, endpoint_errors = build_endpoints(
-                archive, adapter, dex_strings, package=identity.package if identity else None, sdk_for_host=sdk_db.sdk_for_host
+                archive,
+                adapter,
+                dex_strings,
+                package=identity.package if identity else None,
+                sdk_for_host=sdk_db.sdk_for_host,
             )
             errs.extend(endpoint_errors)
 
@@ -173,7 +179,9 @@ def scan_apk(
                 hosts=[e.host for e in endpoints],
             )
             if manifest is None:
-                errs.append(PartError("sdks", "manifest unavailable: only class and file signatures were matched"))
+                errs.append(
+                    PartError("sdks", "manifest unavailable: only class and file signatures were matched")
+                )
             if scan is None:
                 errs.append(PartError("sdks", "bytecode unavailable: class signatures were not matched"))
 
@@ -181,7 +189,11 @@ def scan_apk(
         with c.part("api_calls") as errs:
             api_calls = code_scan.call_sites(_need(scan, "the bytecode index"), sdk_db)
             if scan and scan.errors:
-                errs.append(PartError("dex", "some code could not be decoded (see the dex part): call sites may be missing"))
+                errs.append(
+                    PartError(
+                        "dex", "some code could not be decoded (see the dex part): call sites may be missing"
+                    )
+                )
 
         startup = None
         with c.part("startup") as errs:

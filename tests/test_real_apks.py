@@ -54,7 +54,11 @@ def test_real_release_apk_scans_cleanly(real_apks) -> None:
     assert result.internal_errors == []
     assert [(p.name, p.status) for p in bundle.parts if p.status is not Status.OK] == []
     assert bundle.app is not None
-    assert (bundle.app.package, bundle.app.label, bundle.app.version_name) == ("com.github.uiautomator", "ATX", "2.4.0")
+    assert (bundle.app.package, bundle.app.label, bundle.app.version_name) == (
+        "com.github.uiautomator",
+        "ATX",
+        "2.4.0",
+    )
     assert bundle.app.signing.certificates, "a release APK is signed"
     assert len(bundle.api_calls) > 10
     assert bundle.startup is not None and bundle.startup.entry_points
@@ -95,7 +99,8 @@ def test_real_apk_invoke_edges_equal_androguard_xrefs(real_apks) -> None:
     for m in dx.get_methods():
         if not m.is_external() and m.get_method().get_code() is not None:
             theirs[f"{m.class_name}->{m.name}{m.descriptor.replace(' ', '')}"] = Counter(
-                (f"{c.class_name}->{c.name}{c.descriptor.replace(' ', '')}", off) for _cls, c, off in m.get_xref_to()
+                (f"{c.class_name}->{c.name}{c.descriptor.replace(' ', '')}", off)
+                for _cls, c, off in m.get_xref_to()
             )
     assert ours.keys() == theirs.keys()
     array_calls = 0

@@ -179,8 +179,13 @@ def test_sdk_zoo_detects_every_seed_sdk_and_no_decoy(bundles) -> None:
                 )
                 for ex in m.examples
             ), (s.sdk_id, m)
-    native = {(s.sdk_id, ex) for s in b.sdks for m in s.matches if m.kind == "native_lib" for ex in m.examples}
-    assert native == {("jiguang_jcore", "libjcore220.so"), ("tencent_bugly", "libBugly.so")}  # not libnative-lib.so
+    native = {
+        (s.sdk_id, ex) for s in b.sdks for m in s.matches if m.kind == "native_lib" for ex in m.examples
+    }
+    assert native == {
+        ("jiguang_jcore", "libjcore220.so"),
+        ("tencent_bugly", "libBugly.so"),
+    }  # not libnative-lib.so
     assert "www.notfacebook.com" not in {e.host for e in b.endpoints if e.sdk_id}
 
 

@@ -64,7 +64,7 @@ def _decode(tp: Any, value: Any) -> Any:
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+def from_dict[T](cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass ``cls`` from a decoded JSON object, ignoring unknown keys."""
     hints = _HINTS.get(cls)
     if hints is None:
@@ -85,7 +85,9 @@ def loads(text: str) -> EvidenceBundle:
         raise InputError(f"evidence file is not valid JSON: {exc}") from None
     version = str(data.get("schema_version", ""))
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise InputError(f"evidence schema {version!r} is not supported (this appaudit reads {SCHEMA_VERSION})")
+        raise InputError(
+            f"evidence schema {version!r} is not supported (this appaudit reads {SCHEMA_VERSION})"
+        )
     try:
         return from_dict(EvidenceBundle, data)
     except (TypeError, ValueError, KeyError) as exc:

@@ -243,7 +243,9 @@ class ConsentGuard:
 
 @dataclass(frozen=True)
 class EntryPoint:
-    kind: str  # application_attach | application_oncreate | provider_oncreate | static_initializer | launcher_oncreate
+    # application_init | application_attach | application_oncreate | provider_init | provider_oncreate |
+    # static_initializer | androidx_startup_initializer | launcher_oncreate
+    kind: str
     method: MethodRef
     component: str | None = None
 

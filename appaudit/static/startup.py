@@ -85,7 +85,11 @@ def entry_points(program: Program, manifest: ManifestEvidence) -> list[tuple[Ent
     seen: set[int] = set()
     for kind, cls, name, proto, component in wanted:
         # Inherited lifecycle methods count: a BaseApplication.onCreate runs for its subclass.
-        node = program.find_method(cls, name, proto) if name.startswith("<") else program.find_definition(cls, name, proto)
+        node = (
+            program.find_method(cls, name, proto)
+            if name.startswith("<")
+            else program.find_definition(cls, name, proto)
+        )
         if node is None or node in seen:
             continue
         seen.add(node)
@@ -158,7 +162,9 @@ class StartupAnalyser:
         if finder is None:
             d, _local = self.program.locate(node)
             finder = GuardFinder(
-                self.program.dexes[d], self.program.node_code_off(node), MethodRef(*self.program.node_key(node))
+                self.program.dexes[d],
+                self.program.node_code_off(node),
+                MethodRef(*self.program.node_key(node)),
             )
             self._guards[node] = finder
         return finder.guard_for(offset)
@@ -223,7 +229,9 @@ class StartupAnalyser:
             self._owner_cache[class_desc] = entry.id if entry else None
         return self._owner_cache[class_desc]
 
-    def _callee_hits(self, d: int, midx: int) -> tuple[tuple[str, str, tuple[str, ...], str, str | None, tuple[str, ...]], ...]:
+    def _callee_hits(
+        self, d: int, midx: int
+    ) -> tuple[tuple[str, str, tuple[str, ...], str, str | None, tuple[str, ...]], ...]:
         """What calling method_id ``midx`` of DEX ``d`` means, computed once per callee.
 
         Each item: (kind, target, pi_types, callee text, SDK owning the callee, required strings).
@@ -248,7 +256,9 @@ class StartupAnalyser:
             owner = self._owner(dex.type_name(dex.method_class_idx(midx)))
             sdk = self.sdk_db.get(owner) if owner else None
             if sdk is not None and not sdk.init_calls:
-                out.append(("sdk_call", sdk.id, sdk.pi_types, method_ref_text(dex.method_key(midx)), sdk.id, ()))
+                out.append(
+                    ("sdk_call", sdk.id, sdk.pi_types, method_ref_text(dex.method_key(midx)), sdk.id, ())
+                )
         result = tuple(out)
         self._callee_cache[key] = result
         return result
@@ -279,11 +289,22 @@ class StartupAnalyser:
                 hits.append(_Hit(kind, target, pi_types, text, node, ci.call_offsets[e]))
         for sidx, off in ci.strings_used.get(local, ()):
             for api in t.strings.get(sidx, ()):
-                hits.append(_Hit("sensitive_api", api.id, api.pi_types, f'const-string "{t.string_values[sidx]}"', node, off))
+                hits.append(
+                    _Hit(
+                        "sensitive_api",
+                        api.id,
+                        api.pi_types,
+                        f'const-string "{t.string_values[sidx]}"',
+                        node,
+                        off,
+                    )
+                )
         for fidx, off in ci.fields_read.get(local, ()):
             for api in t.fields.get(fidx, ()):
                 cls = dex.type_name(dex.field_class_idx(fidx))
-                hits.append(_Hit("sensitive_api", api.id, api.pi_types, f"{cls}->{dex.field_name(fidx)}", node, off))
+                hits.append(
+                    _Hit("sensitive_api", api.id, api.pi_types, f"{cls}->{dex.field_name(fidx)}", node, off)
+                )
         return hits
 
     # ------------------------------------------------------------------ the analysis
@@ -315,7 +336,9 @@ class StartupAnalyser:
                 if key in seen:
                     continue
                 seen.add(key)
-                unguarded = node in strict.state and not (self._may_guard(node) and self._guarded(node, hit.offset))
+                unguarded = node in strict.state and not (
+                    self._may_guard(node) and self._guarded(node, hit.offset)
+                )
                 search = strict if unguarded else free
                 nodes, steps = self._chain(search, node)
                 guard = None
@@ -325,7 +348,7 @@ class StartupAnalyser:
                         guard = self._guarded(prev, off)
                         if guard is not None:
                             break
-                chain = tuple(method_ref_text(self.program.node_key(n)) for n in nodes) + (hit.callee,)
+                chain = (*tuple(method_ref_text(self.program.node_key(n)) for n in nodes), hit.callee)
                 findings.append(
                     StartupFinding(
                         kind=hit.kind,
@@ -340,9 +363,8 @@ class StartupAnalyser:
                 )
         findings.sort(key=lambda f: (f.guarded, f.kind, f.target, len(f.chain), f.chain))
         exhausted = free.exhausted or strict.exhausted
-        note = (
-            f"searched {len(free.state)} methods to depth {self.max_depth}"
-            + ("; the search hit its limits, so absence of a finding is inconclusive" if exhausted else "")
+        note = f"searched {len(free.state)} methods to depth {self.max_depth}" + (
+            "; the search hit its limits, so absence of a finding is inconclusive" if exhausted else ""
         )
         return StartupEvidence(
             entry_points=tuple(e for e, _n in entries),

@@ -62,7 +62,7 @@ def decode_method(dex: DexImage, code_off: int) -> list[Instruction]:
             raise DexFormatError(f"invalid opcode 0x{op:02x} at code unit {off}")
         hi = data[p + 1]
 
-        def u16(at: int) -> int:
+        def u16(at: int, p: int = p) -> int:
             return data[p + at] | (data[p + at + 1] << 8)
 
         regs: tuple[int, ...] = ()
@@ -124,7 +124,13 @@ def decode_method(dex: DexImage, code_off: int) -> list[Instruction]:
         elif fmt in ("35c", "45cc"):
             count = hi >> 4
             packed = u16(4)
-            all_regs = (packed & 0xF, (packed >> 4) & 0xF, (packed >> 8) & 0xF, (packed >> 12) & 0xF, hi & 0xF)
+            all_regs = (
+                packed & 0xF,
+                (packed >> 4) & 0xF,
+                (packed >> 8) & 0xF,
+                (packed >> 12) & 0xF,
+                hi & 0xF,
+            )
             regs = all_regs[:count]
             index = u16(2)
         elif fmt in ("3rc", "4rcc"):
@@ -150,7 +156,9 @@ def _switch_targets(data: bytes, start: int, base: int, payload_off: int) -> tup
         first = pos + 4 + 4 * size
     else:
         raise DexFormatError(f"switch at {base} points to a payload of unknown kind 0x{ident:04x}")
-    return tuple(base + _s32(int.from_bytes(data[first + 4 * i : first + 4 * i + 4], "little")) for i in range(size))
+    return tuple(
+        base + _s32(int.from_bytes(data[first + 4 * i : first + 4 * i + 4], "little")) for i in range(size)
+    )
 
 
 @dataclass(frozen=True, slots=True)

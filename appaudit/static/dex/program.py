@@ -54,10 +54,10 @@ class Program:
                 self.duplicate_classes.append(desc)
                 continue
             sup = None if cdef.superclass_idx == NO_INDEX else dex.type_name(cdef.superclass_idx)
+            interfaces = tuple(dex.type_name(t) for t in cdef.interfaces)
             self.classes[desc] = ClassInfo(
-                desc, dex_pos, cdef.index, sup, tuple(dex.type_name(t) for t in cdef.interfaces), cdef.access_flags,
-                cdef.class_idx,
-            )  # fmt: skip
+                desc, dex_pos, cdef.index, sup, interfaces, cdef.access_flags, cdef.class_idx
+            )
 
     def seal(self, indexes: list[CodeIndex]) -> None:
         """Attach the code indexes (one per DEX, same order) and number the nodes."""
