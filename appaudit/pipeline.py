@@ -43,19 +43,6 @@ PART_TITLES = {
     "policy_hints": "Looking for privacy-policy hints",
 }
 
-# DEX strings worth handing to the policy-hint and endpoint extractors (raw MUTF-8 bytes).
-STRING_NEEDLES = (
-    b"://",
-    "隐私".encode(),
-    "协议".encode(),
-    "个人信息".encode(),
-    "同意".encode(),
-    b"rivacy",
-    b"olicy",
-    b"gree",
-    "拒绝".encode(),
-)
-
 
 @dataclass
 class _Collector:
@@ -118,9 +105,11 @@ def scan_apk(
     from appaudit.static.androguard_adapter import androguard_version, open_adapter
     from appaudit.static.archive import open_apk
     from appaudit.static.endpoints import build_endpoints
+    from appaudit.static.endpoints import dex_string_needles as endpoint_string_needles
     from appaudit.static.identity import build_identity
     from appaudit.static.manifest import build_manifest_evidence
     from appaudit.static.policy_hints import build_policy_hints
+    from appaudit.static.policy_hints import dex_string_needles as policy_string_needles
     from appaudit.static.sdk_match import match_sdks
     from appaudit.static.startup import StartupAnalyser
 
@@ -152,8 +141,9 @@ def scan_apk(
             identity, identity_errors = build_identity(archive, adapter, scan.dex_files if scan else ())
             errs.extend(identity_errors)
 
+        needles = (*policy_string_needles(), *endpoint_string_needles())
         dex_strings: list[tuple[str, str]] = (
-            list(code_scan.interesting_strings(scan, STRING_NEEDLES)) if scan else []
+            list(code_scan.interesting_strings(scan, needles)) if scan else []
         )
         endpoints = ()
         with c.part("endpoints") as errs:

@@ -7,6 +7,7 @@ only that class or method. Every such failure is returned as a :class:`PartError
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,6 +140,7 @@ def call_sites(scan: CodeScan, sdk_db: SdkDatabase) -> tuple[ApiCallSite, ...]:
 
 def interesting_strings(scan: CodeScan, needles: tuple[bytes, ...]) -> Iterator[tuple[str, str]]:
     """(value, dex name) for every DEX string whose raw bytes contain one of ``needles``."""
+    pattern = re.compile(b"|".join(re.escape(n) for n in sorted(set(needles), key=len, reverse=True)))
     for dex in scan.program.dexes:
         data = dex.data
         for i, off in enumerate(dex.string_offsets):
@@ -150,7 +152,7 @@ def interesting_strings(scan: CodeScan, needles: tuple[bytes, ...]) -> Iterator[
             if end < 0:
                 continue
             raw = data[start:end]
-            if any(n in raw for n in needles):
+            if pattern.search(raw):
                 try:
                     yield dex.string(i), dex.name
                 except DexFormatError:
