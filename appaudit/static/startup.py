@@ -196,6 +196,14 @@ class StartupAnalyser:
             self._may_guard_cache[node] = hit
         return hit
 
+    def _any_guarded_edge(self, search: _Search) -> bool:
+        for node in search.state:
+            if self._may_guard(node):
+                for _target, off, _kind in self._successors(node):
+                    if self._guarded(node, off) is not None:
+                        return True
+        return False
+
     def _search(self, entries: list[int], *, respect_guards: bool) -> _Search:
         # node → (parent node or -1, call offset, edge kind, depth, entry node)
         state: dict[int, tuple[int, int, str, int, int]] = {e: (-1, 0, "", 0, e) for e in entries}
@@ -325,9 +333,8 @@ class StartupAnalyser:
         entry_nodes = [n for _e, n in entries]
         entry_of = {n: e for e, n in entries}
         free = self._search(entry_nodes, respect_guards=False)
-        # The strict search (refusing guarded calls) can only differ if some reached method may guard.
-        may_guard_somewhere = any(self._may_guard(n) for n in free.state)
-        strict = self._search(entry_nodes, respect_guards=True) if may_guard_somewhere else free
+        # The strict search (refusing guarded calls) can only differ if some reached call is guarded.
+        strict = self._search(entry_nodes, respect_guards=True) if self._any_guarded_edge(free) else free
         findings: list[StartupFinding] = []
         seen: set[tuple[str, str, int]] = set()
         for node in sorted(free.state, key=lambda n: (free.state[n][3], n)):
