@@ -100,6 +100,25 @@ def decode_mutf8(raw: bytes) -> str:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+def _class_slice(raw: array, count: int, class_idx: int) -> range:
+    """The run of 4×u16 records (class_idx first) in ``raw`` whose class is ``class_idx``."""
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if raw[4 * mid] < class_idx:
+            lo = mid + 1
+        else:
+            hi = mid
+    start, hi = lo, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if raw[4 * mid] <= class_idx:
+            lo = mid + 1
+        else:
+            hi = mid
+    return range(start, lo)
+
+
 class DexImage:
     """One parsed DEX file. Tables are decoded lazily and cached."""
 
@@ -258,23 +277,7 @@ class DexImage:
 
     def method_range_for_class(self, class_idx: int) -> range:
         """Indices of method_ids whose class is ``class_idx`` (method_ids are sorted by class)."""
-        raw = self._method_raw
-        lo, hi = 0, self.method_count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if raw[4 * mid] < class_idx:
-                lo = mid + 1
-            else:
-                hi = mid
-        start = lo
-        hi = self.method_count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if raw[4 * mid] <= class_idx:
-                lo = mid + 1
-            else:
-                hi = mid
-        return range(start, lo)
+        return _class_slice(self._method_raw, self.method_count, class_idx)
 
     def field_class_idx(self, field_idx: int) -> int:
         return self._field_raw[4 * field_idx]
@@ -287,23 +290,8 @@ class DexImage:
         return self.string(raw[4 * field_idx + 2] | (raw[4 * field_idx + 3] << 16))
 
     def field_range_for_class(self, class_idx: int) -> range:
-        raw = self._field_raw
-        lo, hi = 0, self.field_count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if raw[4 * mid] < class_idx:
-                lo = mid + 1
-            else:
-                hi = mid
-        start = lo
-        hi = self.field_count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if raw[4 * mid] <= class_idx:
-                lo = mid + 1
-            else:
-                hi = mid
-        return range(start, lo)
+        """Indices of field_ids whose class is ``class_idx`` (field_ids are sorted by class)."""
+        return _class_slice(self._field_raw, self.field_count, class_idx)
 
     # ------------------------------------------------------------------ classes and code
     def class_def(self, index: int) -> ClassDef:
