@@ -154,13 +154,19 @@ def _scan_method(dex: DexImage, index: CodeIndex, local: int, code_off: int, int
     want_strings = interest.strings
     want_fields = interest.fields
     want_types = interest.types
+    method_count = dex.method_count
     count = 0
     while p < end:
         op = data[p]
         act = action[op]
         if act:
             if act == 1:
-                callees_append(data[p + 2] | (data[p + 3] << 8))
+                m = data[p + 2] | (data[p + 3] << 8)
+                if m >= method_count:
+                    raise DexFormatError(
+                        f"invoke at code unit {(p - start) >> 1} names method {m} out of range"
+                    )
+                callees_append(m)
                 offsets_append((p - start) >> 1)
             elif act == 6:
                 if data[p + 1]:

@@ -83,6 +83,8 @@ def read_uleb128(data: bytes, off: int) -> tuple[int, int]:
             raise DexFormatError(f"uleb128 runs past the end of the file at 0x{off:x}") from None
         result |= (b & 0x7F) << shift
         if b < 0x80:
+            if result > 0xFFFFFFFF:
+                raise DexFormatError(f"uleb128 at 0x{off:x} exceeds 32 bits")
             return result, off + i + 1
         shift += 7
     raise DexFormatError(f"uleb128 longer than 5 bytes at 0x{off:x}")
@@ -93,7 +95,10 @@ def decode_mutf8(raw: bytes) -> str:
     if raw.isascii():
         return raw.decode("ascii")
     raw = raw.replace(b"\xc0\x80", b"\x00")
-    text = raw.decode("utf-8", "surrogatepass")
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:  # corrupt or hostile bytes: keep what is readable, mark the rest
+        return raw.decode("utf-8", "replace")
     try:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
     except UnicodeDecodeError:
