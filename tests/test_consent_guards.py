@@ -27,7 +27,8 @@ def test_prefs_flag_read_that_decides_the_call_is_a_guard(findings) -> None:
     assert f.guard is not None
     assert f.guard.condition == 'SharedPreferences.getBoolean("user_agreed_privacy")'
     assert f.guard.method.class_name == f"{G}Cases;" and f.guard.method.name == "guardedByPrefs"
-    assert "if-eqz" in f.guard.recognised_by and "unreachable when the value is false" in f.guard.recognised_by
+    assert "if-eqz" in f.guard.recognised_by
+    assert "unreachable when the value is false" in f.guard.recognised_by
 
 
 def test_boolean_field_guard(findings) -> None:

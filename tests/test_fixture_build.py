@@ -19,8 +19,9 @@ TOOLS = ("apktool", "apksigner", "zipalign")
 )
 def test_rebuilding_every_fixture_gives_the_committed_bytes(tmp_path: Path) -> None:
     env = {**os.environ, "FIXTURES_OUT_DIR": str(tmp_path)}
+    script = str(FIXTURES / "build_apps.sh")
     result = subprocess.run(
-        ["bash", str(FIXTURES / "build_apps.sh")], env=env, capture_output=True, text=True, timeout=600, check=False
+        ["bash", script], env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stderr
     committed = sorted(FIXTURES.glob("apps/*/*.apk"))
@@ -28,7 +29,8 @@ def test_rebuilding_every_fixture_gives_the_committed_bytes(tmp_path: Path) -> N
     for apk in committed:
         rebuilt = tmp_path / apk.name
         assert rebuilt.is_file(), apk.name
-        assert hashlib.sha256(rebuilt.read_bytes()).hexdigest() == hashlib.sha256(apk.read_bytes()).hexdigest(), (
+        digest = hashlib.sha256(apk.read_bytes()).hexdigest()
+        assert hashlib.sha256(rebuilt.read_bytes()).hexdigest() == digest, (
             f"{apk.name} differs from a rebuild of its sources: run bash fixtures/build_apps.sh and commit"
         )
 
