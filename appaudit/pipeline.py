@@ -40,6 +40,7 @@ PART_TITLES = {
     "sdks": "Detecting embedded SDKs",
     "api_calls": "Finding sensitive API calls",
     "startup": "Searching start-up code paths",
+    "sdk_usage": "Classifying how each SDK is used",
     "policy_hints": "Looking for privacy-policy hints",
 }
 
@@ -111,6 +112,7 @@ def scan_apk(
     from appaudit.static.policy_hints import build_policy_hints
     from appaudit.static.policy_hints import dex_string_needles as policy_string_needles
     from appaudit.static.sdk_match import match_sdks
+    from appaudit.static.sdk_usage import annotate_usage
     from appaudit.static.startup import StartupAnalyser
 
     c = _Collector(progress or (lambda _msg: None))
@@ -186,13 +188,18 @@ def scan_apk(
                 )
 
         startup = None
+        analyser: StartupAnalyser | None = None
         with c.part("startup") as errs:
             program = _need(scan, "the bytecode index")
-            startup = StartupAnalyser(program.program, program.targets, apis, sdk_db).analyse(
-                _need(manifest, "the manifest")
-            )
+            analyser = StartupAnalyser(program.program, program.targets, apis, sdk_db)
+            startup = analyser.analyse(_need(manifest, "the manifest"))
             if not startup.entry_points:
                 errs.append(PartError("startup", "no start-up entry point was found in the app's code"))
+
+        with c.part("sdk_usage"):
+            graph = _need(analyser, "the call graph")
+            found_at_startup = _need(startup, "start-up evidence")
+            sdks = annotate_usage(sdks, found_at_startup, graph, _need(manifest, "the manifest"))
 
         policy_hints = None
         with c.part("policy_hints") as errs:

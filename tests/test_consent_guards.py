@@ -58,3 +58,13 @@ def test_runnable_started_at_startup_is_followed_through_an_async_edge(findings)
     )
     assert f.via == ("async", "invoke")
     assert f.entry_point.kind == "application_oncreate"
+
+
+def test_sdk_initialised_only_from_a_ui_callback_is_initialised_later() -> None:
+    bundle = scan_apk(APK).bundle
+    (bugly,) = bundle.sdks
+    assert (bugly.sdk_id, bugly.usage) == ("tencent_bugly", "initialised_later")
+    assert bugly.usage_evidence == (
+        "Lcom/tencent/bugly/crashreport/CrashReport;->initCrashReport(Landroid/content/Context;Ljava/lang/String;Z)V"
+        f" called from {G}AgreeButtonListener;->onClick(Landroid/view/View;)V",
+    )

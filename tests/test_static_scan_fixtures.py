@@ -194,3 +194,15 @@ def test_evidence_round_trips_through_json(bundles, tmp_path) -> None:
         path = tmp_path / "evidence.json"
         codec.write(bundle, path)
         assert codec.read(path) == bundle
+
+
+def test_sdk_usage_separates_embedded_from_initialised(bundles) -> None:
+    usage = {name: {s.sdk_id: s.usage for s in b.sdks} for name, b in bundles.items()}
+    assert usage["violating"] == {"jpush": "initialised_at_startup", "umeng_analytics": "initialised_at_startup"}
+    assert usage["compliant"] == {"umeng_analytics": "initialised_at_startup_guarded"}
+    zoo = usage["sdk-zoo"]
+    assert {k for k, v in zoo.items() if v == "initialised_at_startup"} == {"jpush", "umeng_analytics", "xiaomi_push"}
+    assert zoo["amap"] == "reachable"  # its declared service can be started by the system
+    assert zoo["adjust"] == "embedded"  # classes present, nothing calls them
+    compliant = bundles["compliant"].sdks[0]
+    assert "isAgreed" in compliant.usage_evidence[0] and "SdkBootstrap;->start" in compliant.usage_evidence[0]

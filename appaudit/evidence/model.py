@@ -215,6 +215,10 @@ class SdkHit:
     class_count: int
     matches: tuple[SignatureMatch, ...]
     parent: str | None = None
+    # How the app uses the SDK (see appaudit/static/sdk_usage.py): embedded | reachable |
+    # initialised_at_startup | initialised_at_startup_guarded | initialised_later | not_assessed
+    usage: str = "not_assessed"
+    usage_evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -148,14 +148,14 @@ class StartupAnalyser:
         for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
             for target in resolve(d, callees[e]):
                 yield target, offsets[e], "invoke"
-        created = ci.types_created.get(local)
-        if created:
-            t = self.targets[d]
-            for type_idx, off in created:
-                desc = t.async_types.get(type_idx)
+        async_types = self.targets[d].async_types
+        if async_types:
+            new_types = ci.new_types
+            for r in range(ci.new_start[local], ci.new_start[local + 1]):
+                desc = async_types.get(new_types[r])
                 if desc:
                     for body in async_bodies(program, desc):
-                        yield body, off, "async"
+                        yield body, ci.new_offsets[r], "async"
 
     def _guarded(self, node: int, offset: int) -> ConsentGuard | None:
         finder = self._guards.get(node)
@@ -230,6 +230,56 @@ class StartupAnalyser:
                 queue.append(nxt)
         return _Search(state, exhausted)
 
+    def component_entries(self, manifest: ManifestEvidence) -> list[int]:
+        """Every method of the Application and of every component class (and their app superclasses)."""
+        program = self.program
+        names = [manifest.application_class, *(c.name for c in manifest.components)]
+        nodes: dict[int, None] = {n: None for _e, n in entry_points(program, manifest)}
+        for name in filter(None, names):
+            desc: str | None = java_to_desc(name)
+            for _ in range(16):
+                if desc is None or desc not in program.classes:
+                    break
+                nodes.update(dict.fromkeys(program.methods_of(desc)))
+                desc = program.classes[desc].superclass
+        return list(nodes)
+
+    def reachable_from_components(self, manifest: ManifestEvidence) -> tuple[set[int], bool]:
+        """Methods that can run at all: from every component, following calls, async tasks and callbacks.
+
+        An app class that implements a framework type (a click listener, a Runnable...) and is
+        instantiated in reachable code has all its methods counted as reachable: the framework
+        may call any of them. This over-approximates on purpose — it decides "embedded but never
+        used" versus "used", and calling something used when it is not is the safe mistake.
+        """
+        program = self.program
+        seen = set(self.component_entries(manifest))
+        queue = deque(seen)
+        callbacks: dict[str, list[int]] = {}
+        exhausted = False
+        while queue:
+            node = queue.popleft()
+            nxt_nodes = [n for n, _off, _kind in self._successors(node)]
+            d, local = program.locate(node)
+            ci = program.indexes[d]
+            dex = program.dexes[d]
+            for r in ci.instantiations_of(local):
+                desc = dex.type_name(ci.new_types[r])
+                methods = callbacks.get(desc)
+                if methods is None:
+                    methods = program.methods_of(desc) if program.faces_framework(desc) else []
+                    callbacks[desc] = methods
+                nxt_nodes.extend(methods)
+            for nxt in nxt_nodes:
+                if nxt not in seen:
+                    if len(seen) >= self.max_nodes:
+                        exhausted = True
+                        queue.clear()
+                        break
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return seen, exhausted
+
     # ------------------------------------------------------------------ what each method does
     def _owner(self, class_desc: str) -> str | None:
         if class_desc not in self._owner_cache:
@@ -270,6 +320,10 @@ class StartupAnalyser:
         result = tuple(out)
         self._callee_cache[key] = result
         return result
+
+    def owner_of_node(self, node: int) -> str | None:
+        """The SDK whose class prefix owns the method's class, or None for first-party code."""
+        return self._owner(self.program.node_class(node))
 
     def hits_in(self, node: int) -> list[_Hit]:
         program = self.program

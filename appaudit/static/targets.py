@@ -51,7 +51,6 @@ class DexTargets:
         return Interest(
             strings=frozenset(self.string_values),
             fields=frozenset(self.fields) | self.consent_fields,
-            types=frozenset(self.async_types),
         )
 
 

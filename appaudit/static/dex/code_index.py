@@ -24,7 +24,8 @@ from appaudit.static.dex.reader import ClassDef, DexImage
 MAX_RECORDED_ERRORS = 50
 
 # Per-opcode action in the hot loop: 0 skip, 1 invoke (method_idx at +2), 2 const-string,
-# 3 const-string/jumbo, 4 field read (field_idx at +2), 5 new-instance, 6 nop/payload, 7 invalid.
+# 3 const-string/jumbo, 4 field read (field_idx at +2), 5 new-instance (always recorded), 6 nop/payload,
+# 7 invalid.
 _ACTION = bytearray(256)
 for _op in [*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB]:
     _ACTION[_op] = 1
@@ -47,7 +48,6 @@ class Interest:
 
     strings: Collection[int] = frozenset()
     fields: Collection[int] = frozenset()
-    types: Collection[int] = frozenset()
 
 
 @dataclass
@@ -65,7 +65,9 @@ class CodeIndex:
     local_of_method: dict[int, int] = field(default_factory=dict)  # method_id → local (defined here)
     strings_used: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # local → [(string, off)]
     fields_read: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    types_created: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    new_start: array = field(default_factory=lambda: array("I", [0]))  # local → first new-instance record
+    new_types: array = field(default_factory=lambda: array("I"))  # record → type idx instantiated
+    new_offsets: array = field(default_factory=lambda: array("I"))  # record → code-unit offset
     class_defs: list[ClassDef] = field(default_factory=list)
     errors: list[PartError] = field(default_factory=list)
     error_count: int = 0
@@ -77,6 +79,9 @@ class CodeIndex:
 
     def edges_of(self, local: int) -> range:
         return range(self.edge_start[local], self.edge_start[local + 1])
+
+    def instantiations_of(self, local: int) -> range:
+        return range(self.new_start[local], self.new_start[local + 1])
 
     def record_error(self, scope: str, message: str) -> None:
         self.error_count += 1
@@ -100,6 +105,8 @@ def build_code_index(
     edge_start_append = index.edge_start.append
     local_of_method = index.local_of_method
     callees = index.callees
+    new_types = index.new_types
+    new_start_append = index.new_start.append
     local = 0
     for ci in range(dex.class_def_count):
         if should_stop is not None and ci % 512 == 0 and should_stop():
@@ -127,6 +134,7 @@ def build_code_index(
                     index.record_error(_method_scope(dex, method_idx), f"method body skipped: {exc}")
                     # keep edges found before the failure: they are real instructions
             edge_start_append(len(callees))
+            new_start_append(len(new_types))
             local += 1
     return index
 
@@ -153,7 +161,9 @@ def _scan_method(dex: DexImage, index: CodeIndex, local: int, code_off: int, int
     offsets_append = index.call_offsets.append
     want_strings = interest.strings
     want_fields = interest.fields
-    want_types = interest.types
+    new_types_append = index.new_types.append
+    new_offsets_append = index.new_offsets.append
+    type_count = len(dex.type_string_idx)
     method_count = dex.method_count
     count = 0
     while p < end:
@@ -183,10 +193,12 @@ def _scan_method(dex: DexImage, index: CodeIndex, local: int, code_off: int, int
                     if f in want_fields:
                         index.fields_read.setdefault(local, []).append((f, (p - start) >> 1))
             elif act == 5:
-                if want_types:
-                    t = data[p + 2] | (data[p + 3] << 8)
-                    if t in want_types:
-                        index.types_created.setdefault(local, []).append((t, (p - start) >> 1))
+                t = data[p + 2] | (data[p + 3] << 8)
+                if t >= type_count:
+                    where = (p - start) >> 1
+                    raise DexFormatError(f"new-instance at code unit {where} names type {t} out of range")
+                new_types_append(t)
+                new_offsets_append((p - start) >> 1)
             elif act == 3:
                 if want_strings:
                     s = int.from_bytes(data[p + 2 : p + 6], "little")

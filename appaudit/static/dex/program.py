@@ -121,6 +121,23 @@ class Program:
                 return self.node(info.dex, local)
         return None
 
+    def methods_of(self, class_desc: str) -> list[int]:
+        """Every method node declared by an app class (no inherited ones)."""
+        info = self.classes.get(class_desc)
+        if info is None:
+            return []
+        local_of = self.indexes[info.dex].local_of_method
+        rng = self.dexes[info.dex].method_range_for_class(info.class_idx)
+        return [self.node(info.dex, local_of[m]) for m in rng if m in local_of]
+
+    def faces_framework(self, class_desc: str) -> bool:
+        """Whether an app class extends or implements a type outside the app (a listener, a task...)."""
+        info = self.classes.get(class_desc)
+        if info is None:
+            return False
+        parents = [info.superclass, *info.interfaces]
+        return any(p and p != "Ljava/lang/Object;" and p not in self.classes for p in parents)
+
     def find_definition(self, class_desc: str, name: str, proto: str) -> int | None:
         """Resolve like virtual dispatch on an object of exactly ``class_desc``."""
         current: str | None = class_desc
