@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from appaudit import __version__
 from appaudit.errors import AppauditError, ExitCode
+
+if TYPE_CHECKING:
+    from appaudit.console import Console
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -75,7 +79,7 @@ def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_db: Path |
     sys.exit(code)
 
 
-def _scan_and_write(console, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> int:
+def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> int:
     from appaudit.evidence import codec
     from appaudit.pipeline import scan_apk
 
