@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import random
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from apk_factory import build_apk, resources_xml
 from loguru import logger
 from lxml import etree
 
@@ -172,9 +171,7 @@ def test_decode_layout_keeps_references(opened):
 
 
 def test_decode_xml_failures_are_recorded_not_raised(opened, tmp_path):
-    apk = rewrite(
-        COMPLIANT, tmp_path / "bad_xml.apk", {"res/layout/dialog_consent.xml": b"\x03\x00\x08\x00junk"}
-    )
+    apk = rewrite(COMPLIANT, tmp_path / "bad_xml.apk", {"res/layout/dialog_consent.xml": b"\x03\x00\x08\x00junk"})
     _, adapter = opened(apk)
     missing = adapter.decode_xml("res/layout/nope.xml")
     assert (missing.text, missing.element) == (None, None)
@@ -232,9 +229,7 @@ def test_oversized_resources_arsc_is_refused_by_the_cap(opened, monkeypatch):
 
 
 def test_corrupt_manifest_is_an_error_and_identity_refuses(opened, tmp_path):
-    apk = rewrite(
-        COMPLIANT, tmp_path / "bad_manifest.apk", {"AndroidManifest.xml": b"\x03\x00\x08\x00" + b"\x00" * 40}
-    )
+    apk = rewrite(COMPLIANT, tmp_path / "bad_manifest.apk", {"AndroidManifest.xml": b"\x03\x00\x08\x00" + b"\x00" * 40})
     archive, adapter = opened(apk)
     assert adapter.manifest is None and adapter.manifest_text is None
     assert adapter.facts.package is None
@@ -333,31 +328,6 @@ def test_androguard_logging_is_disabled_without_touching_user_handlers(opened, t
 
 # --------------------------------------------------------------------------- synthetic APK (apktool)
 
-APKTOOL_YML = """\
-!!brut.androlib.meta.MetaInfo
-apkFileName: labels.apk
-compressionType: false
-doNotCompress:
-- resources.arsc
-isFrameworkApk: false
-packageInfo:
-  forcedPackageId: '127'
-  renameManifestPackage: null
-sdkInfo:
-  minSdkVersion: '19'
-sharedLibrary: false
-sparseResources: false
-unknownFiles: {}
-usesFramework:
-  ids:
-  - 1
-  tag: null
-version: 2.7.0
-versionInfo:
-  versionCode: '3'
-  versionName: '3.0'
-"""
-
 LABELS_MANIFEST = """\
 <?xml version="1.0" encoding="utf-8" standalone="no"?>
 <manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.labels"
@@ -379,24 +349,17 @@ LABELS_MANIFEST = """\
 def labels_apk(tmp_path_factory) -> Path:
     """An APK whose label exists only in zh-rTW, en and zh-rCN (no default) and only on the
     launcher alias's target activity; minSdk without targetSdk."""
-    if shutil.which("apktool") is None:
-        pytest.skip("apktool is not installed")
-    root = tmp_path_factory.mktemp("labels")
-    project = root / "src"
+    files = {"AndroidManifest.xml": LABELS_MANIFEST}
     for folder, value in (("values-zh-rTW", "標籤"), ("values-en", "Label"), ("values-zh-rCN", "标签")):
-        (project / "res" / folder).mkdir(parents=True)
-        (project / "res" / folder / "strings.xml").write_text(
-            f'<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<resources><string name="home">{value}</string></resources>\n',
-            encoding="utf-8",
-        )
-    (project / "AndroidManifest.xml").write_text(LABELS_MANIFEST, encoding="utf-8")
-    (project / "apktool.yml").write_text(APKTOOL_YML, encoding="utf-8")
-    out = root / "labels.apk"
-    subprocess.run(
-        ["apktool", "b", str(project), "-o", str(out)], check=True, capture_output=True, timeout=300
+        files[f"res/{folder}/strings.xml"] = resources_xml(f'<string name="home">{value}</string>')
+    return build_apk(
+        tmp_path_factory.mktemp("labels"),
+        "labels.apk",
+        files,
+        min_sdk=19,
+        version_code=3,
+        version_name="3.0",
     )
-    return out
 
 
 def test_label_falls_back_through_locales_and_the_alias_target(opened, labels_apk):

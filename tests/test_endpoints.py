@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest
+from apk_factory import copy_with_entries
 
 from appaudit.evidence.model import Endpoint
 from appaudit.knowledge.loader import read_packaged_yaml
@@ -58,15 +57,6 @@ def endpoints_of(apk: Path, **kwargs):
     with open_apk(apk) as archive:
         strings = [s for name in archive.dex_names() for s in dex_strings(archive.read(name), name)]
         return build_endpoints(archive, AndroguardAdapter.open(archive), strings, **kwargs)
-
-
-def with_entries(source: Path, target: Path, extra: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(io.BytesIO(source.read_bytes())) as zin, zipfile.ZipFile(target, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, zin.read(info.filename))
-        for name, data in extra.items():
-            zout.writestr(name, data)
-    return target
 
 
 # --------------------------------------------------------------------------- fixtures, shipped SDK database
@@ -134,7 +124,7 @@ def test_first_party_sdk_and_unknown_hosts(tmp_path):
         b' "stats": "http://t.umeng.com/collect", "ns": "http://schemas.android.com/apk/res/android",'
         b' "license": "http://www.apache.org/licenses/LICENSE-2.0", "xmlns": "http://www.w3.org/2000/svg"}'
     )
-    apk = with_entries(VIOLATING, tmp_path / "config.apk", {"assets/conf/app.json": config})
+    apk = copy_with_entries(VIOLATING, tmp_path / "config.apk", {"assets/conf/app.json": config})
     endpoints, errors = endpoints_of(apk, sdk_for_host=fake_sdk_for_host)
     assert errors == ()
     parties = {e.host: (e.party, e.sdk_id, e.cleartext) for e in endpoints}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from apk_factory import build_apk, resources_xml
 from lxml import etree
 
 from appaudit.errors import InputError
@@ -124,9 +123,7 @@ def test_violating_manifest():
         "com.appaudit.fixture.violating.init",
     )
     assert by_name["com.appaudit.fixture.violating.MainActivity"].is_launcher is True
-    assert evidence.package_visibility == PackageVisibility(
-        query_all_packages=True, packages=("com.tencent.mm",)
-    )
+    assert evidence.package_visibility == PackageVisibility(query_all_packages=True, packages=("com.tencent.mm",))
     assert evidence.meta_data == (
         MetaData("UMENG_APPKEY", "5f9a8b7c6d5e4f3a2b1c0d9e"),
         MetaData("JPUSH_APPKEY", "a1b2c3d4e5f60718293a4b5c"),
@@ -160,9 +157,7 @@ def test_sdk_zoo_manifest():
         "cn.jpush.android.service.InitProvider": ("com.appaudit.fixture.sdkzoo.jiguang.InitProvider",),
         "com.tencent.bugly.beta.utils.BuglyFileProvider": ("com.appaudit.fixture.sdkzoo.fileProvider",),
         "com.hihonor.push.sdk.init.AutoInitProvider": ("com.appaudit.fixture.sdkzoo.honorpush.initializer",),
-        "com.google.android.gms.ads.MobileAdsInitProvider": (
-            "com.appaudit.fixture.sdkzoo.mobileadsinitprovider",
-        ),
+        "com.google.android.gms.ads.MobileAdsInitProvider": ("com.appaudit.fixture.sdkzoo.mobileadsinitprovider",),
         "com.facebook.internal.FacebookInitProvider": ("com.appaudit.fixture.sdkzoo.FacebookInitProvider",),
     }
     assert [m.name for m in evidence.meta_data][:2] == ["UMENG_APPKEY", "UMENG_CHANNEL"]
@@ -188,32 +183,6 @@ def evidence_of_default(apk: Path):
 
 
 # --------------------------------------------------------------------------- synthetic APK (apktool)
-
-SYN_APKTOOL_YML = """\
-!!brut.androlib.meta.MetaInfo
-apkFileName: synthetic.apk
-compressionType: false
-doNotCompress:
-- resources.arsc
-isFrameworkApk: false
-packageInfo:
-  forcedPackageId: '127'
-  renameManifestPackage: null
-sdkInfo:
-  minSdkVersion: '14'
-  targetSdkVersion: '16'
-sharedLibrary: false
-sparseResources: false
-unknownFiles: {}
-usesFramework:
-  ids:
-  - 1
-  tag: null
-version: 2.7.0
-versionInfo:
-  versionCode: '7'
-  versionName: 7.0-syn
-"""
 
 SYN_MANIFEST = """\
 <?xml version="1.0" encoding="utf-8" standalone="no"?>
@@ -286,27 +255,21 @@ SYN_NSC = """\
 
 @pytest.fixture(scope="module")
 def synthetic_apk(tmp_path_factory) -> Path:
-    if shutil.which("apktool") is None:
-        pytest.skip("apktool is not installed")
-    root = tmp_path_factory.mktemp("syn")
-    project = root / "src"
     files = {
-        "apktool.yml": SYN_APKTOOL_YML,
         "AndroidManifest.xml": SYN_MANIFEST,
         "res/xml/nsc.xml": SYN_NSC,
-        "res/values/bools.xml": '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<resources><bool name="cleartext">true</bool></resources>\n',
-        "res/values/strings.xml": '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<resources><string name="splash_label">Synthetic</string></resources>\n',
+        "res/values/bools.xml": resources_xml('<bool name="cleartext">true</bool>'),
+        "res/values/strings.xml": resources_xml('<string name="splash_label">Synthetic</string>'),
     }
-    for name, text in files.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
-    out = root / "synthetic.apk"
-    subprocess.run(
-        ["apktool", "b", str(project), "-o", str(out)], check=True, capture_output=True, timeout=300
+    return build_apk(
+        tmp_path_factory.mktemp("syn"),
+        "synthetic.apk",
+        files,
+        min_sdk=14,
+        target_sdk=16,
+        version_code=7,
+        version_name="7.0-syn",
     )
-    return out
 
 
 def test_synthetic_manifest_components(synthetic_apk):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import shutil
 import struct
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from apk_factory import build_apk, copy_with_entries
 
 from appaudit.evidence.model import PartError, PolicyDocument, TextHint
 from appaudit.knowledge.loader import read_packaged_yaml
@@ -46,21 +44,8 @@ def dex_strings(data: bytes, dex_name: str) -> list[tuple[str, str]]:
 
 def hints_of(apk: Path, with_dex: bool = True):
     with open_apk(apk) as archive:
-        strings = (
-            [s for name in archive.dex_names() for s in dex_strings(archive.read(name), name)]
-            if with_dex
-            else []
-        )
+        strings = [s for name in archive.dex_names() for s in dex_strings(archive.read(name), name)] if with_dex else []
         return build_policy_hints(archive, AndroguardAdapter.open(archive), strings)
-
-
-def with_entries(source: Path, target: Path, extra: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(io.BytesIO(source.read_bytes())) as zin, zipfile.ZipFile(target, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, zin.read(info.filename))
-        for name, data in extra.items():
-            zout.writestr(name, data)
-    return target
 
 
 # --------------------------------------------------------------------------- fixture apps
@@ -81,9 +66,7 @@ def test_compliant_app_hints():
     assert document.size == zipfile.ZipFile(COMPLIANT).getinfo("assets/privacy_policy.html").file_size
     assert "隐私政策" in document.keywords
     assert hints.urls == (
-        TextHint(
-            "https://www.example.com/privacy", "res/values/strings.xml:privacy_policy_url", ("privacy",)
-        ),
+        TextHint("https://www.example.com/privacy", "res/values/strings.xml:privacy_policy_url", ("privacy",)),
     )
     policy_locations = [h.location for h in hints.policy_strings]
     assert policy_locations == [
@@ -131,20 +114,16 @@ def test_dex_identifiers_are_not_policy_text():
 # --------------------------------------------------------------------------- documents
 
 ZH_HANT_MD = (
-    "# 隱私權政策\n\n本應用程式非常重視您的隱私。"
-    "我們會依照個人資料保護法處理您的資料，並說明我們如何蒐集與使用資訊。\n"
+    "# 隱私權政策\n\n本應用程式非常重視您的隱私。我們會依照個人資料保護法處理您的資料，並說明我們如何蒐集與使用資訊。\n"
 )
-EN_TXT = (
-    "PRIVACY POLICY\n\nThis Privacy Policy explains how we collect, use and share information about you.\n"
-)
+EN_TXT = "PRIVACY POLICY\n\nThis Privacy Policy explains how we collect, use and share information about you.\n"
 GBK_HTML = (
-    "<html><head><title>用户协议</title></head>"
-    "<body><h1>协议</h1><p>请阅读本用户协议和隐私政策。</p></body></html>"
+    "<html><head><title>用户协议</title></head><body><h1>协议</h1><p>请阅读本用户协议和隐私政策。</p></body></html>"
 )
 
 
 def test_documents_by_name_and_content(tmp_path):
-    apk = with_entries(
+    apk = copy_with_entries(
         VIOLATING,
         tmp_path / "docs.apk",
         {
@@ -173,9 +152,7 @@ def test_documents_by_name_and_content(tmp_path):
 
 def test_oversized_policy_document_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(hints_module, "MAX_DOCUMENT_BYTES", 10)
-    apk = with_entries(
-        VIOLATING, tmp_path / "big.apk", {"assets/privacy.html": b"<title>Privacy</title>" * 4}
-    )
+    apk = copy_with_entries(VIOLATING, tmp_path / "big.apk", {"assets/privacy.html": b"<title>Privacy</title>" * 4})
     hints, errors = hints_of(apk, with_dex=False)
     assert hints.documents == ()
     assert [e.scope for e in errors] == ["assets/privacy.html"]
@@ -194,9 +171,7 @@ def test_dex_strings_feed_policy_and_consent_hints():
     ]
     with open_apk(VIOLATING) as archive:
         hints, _ = build_policy_hints(archive, AndroguardAdapter.open(archive), strings)
-    assert hints.policy_strings == (
-        TextHint("请阅读《隐私政策》，点击同意并继续", "classes.dex", ("隐私政策",)),
-    )
+    assert hints.policy_strings == (TextHint("请阅读《隐私政策》，点击同意并继续", "classes.dex", ("隐私政策",)),)
     assert hints.consent_strings == (
         TextHint("请阅读《隐私政策》，点击同意并继续", "classes.dex", ("同意并继续", "同意")),
         TextHint("不同意", "classes.dex", ("不同意",)),
@@ -205,32 +180,6 @@ def test_dex_strings_feed_policy_and_consent_hints():
 
 
 # --------------------------------------------------------------------------- layouts (apktool)
-
-LAYOUT_APKTOOL_YML = """\
-!!brut.androlib.meta.MetaInfo
-apkFileName: layouts.apk
-compressionType: false
-doNotCompress:
-- resources.arsc
-isFrameworkApk: false
-packageInfo:
-  forcedPackageId: '127'
-  renameManifestPackage: null
-sdkInfo:
-  minSdkVersion: '21'
-  targetSdkVersion: '30'
-sharedLibrary: false
-sparseResources: false
-unknownFiles: {}
-usesFramework:
-  ids:
-  - 1
-  tag: null
-version: 2.7.0
-versionInfo:
-  versionCode: '1'
-  versionName: '1'
-"""
 
 LAYOUT = """\
 <?xml version="1.0" encoding="utf-8"?>
@@ -242,12 +191,8 @@ LAYOUT = """\
 
 
 def test_layouts_with_literal_text(tmp_path):
-    if shutil.which("apktool") is None:
-        pytest.skip("apktool is not installed")
-    project = tmp_path / "src"
     text_view = '<TextView android:layout_width="1dp" android:layout_height="1dp" android:text="{}"/>'
     files = {
-        "apktool.yml": LAYOUT_APKTOOL_YML,
         "AndroidManifest.xml": '<?xml version="1.0" encoding="utf-8"?>\n<manifest '
         'xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.layouts">'
         "<application/></manifest>\n",
@@ -257,13 +202,7 @@ def test_layouts_with_literal_text(tmp_path):
         "res/layout/buttons_only.xml": LAYOUT.format(body=text_view.format("同意")),
         "res/layout/plain.xml": LAYOUT.format(body=text_view.format("Hello")),
     }
-    for name, text in files.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
-    apk = tmp_path / "layouts.apk"
-    subprocess.run(
-        ["apktool", "b", str(project), "-o", str(apk)], check=True, capture_output=True, timeout=300
-    )
+    apk = build_apk(tmp_path, "layouts.apk", files, min_sdk=21, target_sdk=30, version_code=1, version_name="1")
 
     hints, errors = hints_of(apk, with_dex=False)
     assert errors == ()
@@ -338,9 +277,7 @@ def test_keyword_file_documents_every_list():
     for key, section in lists.items():
         assert section["description"].strip() and section["source"].strip(), key
         assert section["entries"], key
-    simplified, traditional = (
-        set(doc[k]["entries"]) for k in ("simplified_only_chars", "traditional_only_chars")
-    )
+    simplified, traditional = (set(doc[k]["entries"]) for k in ("simplified_only_chars", "traditional_only_chars"))
     assert not simplified & traditional
 
 

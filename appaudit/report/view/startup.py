@@ -1,0 +1,163 @@
+"""The start-up section: sensitive calls and SDK initialisations reachable before consent."""
+
+from __future__ import annotations
+
+from appaudit.evidence.model import EvidenceBundle, StartupEvidence, StartupFinding
+from appaudit.report.view.availability import dex_availability
+from appaudit.report.view.cells import na
+from appaudit.report.view.model import (
+    Availability,
+    Badge,
+    Cell,
+    Fact,
+    FindingList,
+    FindingView,
+    GuardView,
+    Notice,
+    Row,
+    Section,
+)
+from appaudit.report.view.sdks import sdk_names
+from appaudit.report.view.smali import java_class, ref_cell, shorten_ref
+from appaudit.report.view.tables import TableMaker, empty_text
+
+ENTRY_KIND_LABELS: dict[str, str] = {
+    "application_attach": "Application.attachBaseContext",
+    "application_oncreate": "Application.onCreate",
+    "provider_oncreate": "ContentProvider.onCreate",
+    "static_initializer": "Static initialiser (<clinit>)",
+    "launcher_oncreate": "Launcher Activity.onCreate",
+}
+
+FINDING_KIND_LABELS: dict[str, str] = {
+    "sensitive_api": "Sensitive API",
+    "sdk_init": "SDK initialisation",
+}
+
+
+def _finding(f: StartupFinding, names: dict[str, str]) -> FindingView:
+    steps = tuple(shorten_ref(s) for s in f.chain)
+    if f.kind == "sdk_init":
+        name = names.get(f.target)
+        title = f"{name} initialised" if name else f"SDK “{f.target}” initialised"
+    else:
+        title = f"{f.target} — {steps[-1].member}" if steps else f.target
+    guard = None
+    if f.guard is not None:
+        guard = GuardView(
+            condition=f.guard.condition,
+            recognised_by=f.guard.recognised_by,
+            method=shorten_ref(str(f.guard.method)),
+            branch_offset=f"0x{f.guard.branch_offset:x}",
+        )
+        guard_badge = Badge("Consent guard recognised", "b-ok")
+    else:
+        guard_badge = Badge("No consent guard recognised", "b-bad")
+    return FindingView(
+        title=title,
+        target=f.target,
+        css="finding guarded" if f.guarded else "finding unguarded",
+        kind=Badge(FINDING_KIND_LABELS.get(f.kind, f.kind), "b-info"),
+        guard_badge=guard_badge,
+        pi_types=tuple(sorted(f.pi_types)),
+        entry_label=ENTRY_KIND_LABELS.get(f.entry_point.kind, f.entry_point.kind),
+        entry_method=shorten_ref(str(f.entry_point.method)),
+        entry_component=java_class(f.entry_point.component) if f.entry_point.component else "",
+        steps=steps,
+        full_chain="\n→ ".join(f.chain),
+        guard=guard,
+    )
+
+
+def _finding_key(f: StartupFinding) -> tuple:
+    return (f.guarded, f.kind != "sdk_init", f.target, str(f.entry_point.method), f.chain)
+
+
+def _notices(startup: StartupEvidence) -> tuple[Notice, ...]:
+    notices: list[Notice] = []
+    if startup.budget_exhausted:
+        notices.append(
+            Notice(
+                "n-bad",
+                "Search cut short",
+                f"The reachability search hit its budget (maximum depth {startup.max_depth}) before "
+                "exploring every path. Findings below are real, but the absence of a finding is "
+                "inconclusive: more sensitive calls may be reachable before consent.",
+            )
+        )
+    if startup.note:
+        notices.append(Notice("n-info", "Note", startup.note))
+    return tuple(notices)
+
+
+def _facts(startup: StartupEvidence) -> tuple[Fact, ...]:
+    unguarded = sum(1 for f in startup.findings if not f.guarded)
+    return (
+        Fact(
+            "Findings",
+            Cell(text=f"{len(startup.findings)} ({unguarded} without a recognised consent guard)"),
+        ),
+        Fact("Entry points searched", Cell(text=str(len(startup.entry_points)))),
+        Fact("Maximum call depth", Cell(text=str(startup.max_depth))),
+    )
+
+
+def _entry_rows(startup: StartupEvidence) -> list[Row]:
+    return [
+        Row(
+            (
+                Cell(text=ENTRY_KIND_LABELS.get(ep.kind, ep.kind)),
+                ref_cell(str(ep.method)),
+                Cell(text=java_class(ep.component), mono=True) if ep.component else na("—"),
+            )
+        )
+        for ep in sorted(startup.entry_points, key=lambda e: (e.kind, str(e.method)))
+    ]
+
+
+def _no_findings_text(avail: Availability, startup: StartupEvidence | None) -> tuple[str, str]:
+    """What an empty finding list says: a search cut short is never a clean result."""
+    if startup is None:
+        return empty_text(avail, "")
+    if startup.budget_exhausted:
+        return "No finding before the search was cut — inconclusive, not a clean result.", "empty-partial"
+    return empty_text(
+        avail,
+        "No sensitive API or SDK initialisation was found reachable from start-up code "
+        f"within call depth {startup.max_depth}.",
+    )
+
+
+def startup_section(bundle: EvidenceBundle, max_rows: int) -> Section:
+    """Findings (unguarded first), the search's limits, and the entry points it started from."""
+    avail = dex_availability(bundle, "startup", present=bundle.startup is not None)
+    table = TableMaker(avail, max_rows)
+    startup = bundle.startup if avail.assessed else None
+    findings: tuple[FindingView, ...] = ()
+    if startup is not None:
+        names = sdk_names(bundle)
+        findings = tuple(_finding(f, names) for f in sorted(startup.findings, key=_finding_key))
+    return Section(
+        id="startup",
+        title="Start-up: reachable before consent",
+        availability=avail,
+        intro=(
+            "Sensitive APIs and SDK initialisations reachable from code that runs when the app starts "
+            "(Application, ContentProvider, static initialisers, the launcher activity), before any "
+            "consent UI can be shown. Each chain reads from the entry point down to the call. "
+            "A recognised guard means appaudit found a consent check on the chain; it was not "
+            "verified on a device.",
+        ),
+        notices=_notices(startup) if startup else (),
+        facts=_facts(startup) if startup else (),
+        findings=FindingList(findings, *_no_findings_text(avail, startup)),
+        tables=(
+            table(
+                "Entry points",
+                ("Kind", "Method", "Component"),
+                _entry_rows(startup) if startup else [],
+                "No start-up entry point was identified.",
+                noun="entry points",
+            ),
+        ),
+    )
