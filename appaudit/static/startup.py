@@ -132,9 +132,60 @@ class StartupAnalyser:
         self.max_nodes = max_nodes
         self._guards: dict[int, GuardFinder] = {}
         self._owner_cache: dict[str, str | None] = {}
-        self._may_guard_cache: dict[int, bool] = {}
         self._callee_cache: dict[tuple[int, int], tuple] = {}
-        self._consent_call_cache: dict[tuple[int, int], bool] = {}
+        self._node_owner_cache: dict[tuple[int, int], str | None] = {}
+        self._sites: dict[int, list[int]] | None = None  # node → edges whose callee means something
+        self._may_guard_nodes: set[int] = set()
+        self._callback_cache: list[dict[int, list[int]]] = [{} for _ in program.dexes]
+        self.closed: set[int] = set()  # methods the last start-up search reached (closed under its edges)
+
+    # ------------------------------------------------------------------ sparse index of meaningful calls
+    def _index_sites(self) -> dict[int, list[int]]:
+        """One pass per DEX over the callee array: which call sites mean something.
+
+        A site means something when its callee is a catalogued sensitive API, an SDK init call,
+        a method of an SDK's class (a call into the SDK), or a consent-looking read (a method named
+        like consent, or a key-value store getter). Everything per method afterwards is a lookup.
+        """
+        if self._sites is not None:
+            return self._sites
+        program = self.program
+        sites: dict[int, list[int]] = {}
+        for d, ci in enumerate(program.indexes):
+            dex = program.dexes[d]
+            t = self.targets[d]
+            meaningful = set(t.methods) | set(t.init_calls)
+            consentish: set[int] = set()
+            owner_by_class: dict[int, str | None] = {}
+            kv_types = self._kv_store_types(d)
+            for midx in range(dex.method_count):
+                class_idx = dex.method_class_idx(midx)
+                if class_idx not in owner_by_class:
+                    owner_by_class[class_idx] = self._owner(dex.type_name(class_idx))
+                if owner_by_class[class_idx] is not None:
+                    meaningful.add(midx)
+                if class_idx in kv_types or names_consent(dex.method_name(midx)):
+                    consentish.add(midx)
+            starts = ci.edge_start
+            local = 0
+            base = program.node(d, 0)
+            for e, midx in enumerate(ci.callees):
+                if midx in meaningful or midx in consentish:
+                    while starts[local + 1] <= e:
+                        local += 1
+                    if midx in meaningful:
+                        sites.setdefault(base + local, []).append(e)
+                    if midx in consentish:
+                        self._may_guard_nodes.add(base + local)
+            for local, reads in ci.fields_read.items():
+                if any(fidx in t.consent_fields for fidx, _off in reads):
+                    self._may_guard_nodes.add(base + local)
+        self._sites = sites
+        return sites
+
+    def _kv_store_types(self, d: int) -> set[int]:
+        dex = self.program.dexes[d]
+        return {t for t in (dex.find_type(name) for name in KV_STORES) if t is not None}
 
     # ------------------------------------------------------------------ graph walking
     def _successors(self, node: int) -> Iterator[tuple[int, int, str]]:
@@ -170,35 +221,14 @@ class StartupAnalyser:
         return finder.guard_for(offset)
 
     def _may_guard(self, node: int) -> bool:
-        """Cheap test on the index: does the method read something that could be a consent flag?"""
-        hit = self._may_guard_cache.get(node)
-        if hit is None:
-            program = self.program
-            d, local = program.locate(node)
-            dex = program.dexes[d]
-            hit = bool(program.indexes[d].fields_read.get(local)) and any(
-                fidx in self.targets[d].consent_fields for fidx, _off in program.indexes[d].fields_read[local]
-            )
-            if not hit:
-                ci = program.indexes[d]
-                for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
-                    midx = ci.callees[e]
-                    key = (d, midx)
-                    flag = self._consent_call_cache.get(key)
-                    if flag is None:
-                        name = dex.method_name(midx)
-                        cls = dex.type_name(dex.method_class_idx(midx))
-                        flag = names_consent(name) or cls in KV_STORES
-                        self._consent_call_cache[key] = flag
-                    if flag:
-                        hit = True
-                        break
-            self._may_guard_cache[node] = hit
-        return hit
+        """Does the method read something that could be a consent flag? (a lookup in the site index)"""
+        self._index_sites()
+        return node in self._may_guard_nodes
 
     def _any_guarded_edge(self, search: _Search) -> bool:
-        for node in search.state:
-            if self._may_guard(node):
+        self._index_sites()
+        for node in self._may_guard_nodes:
+            if node in search.state:
                 for _target, off, _kind in self._successors(node):
                     if self._guarded(node, off) is not None:
                         return True
@@ -244,6 +274,26 @@ class StartupAnalyser:
                 desc = program.classes[desc].superclass
         return list(nodes)
 
+    def _callbacks(self, node: int) -> list[int]:
+        """Methods of framework-facing app classes that ``node`` instantiates (listeners, tasks...)."""
+        program = self.program
+        d, local = program.locate(node)
+        ci = program.indexes[d]
+        rng = ci.instantiations_of(local)
+        if not rng:
+            return []
+        cache = self._callback_cache[d]
+        out: list[int] = []
+        for r in rng:
+            type_idx = ci.new_types[r]
+            methods = cache.get(type_idx)
+            if methods is None:
+                desc = program.dexes[d].type_name(type_idx)
+                methods = program.methods_of(desc) if program.faces_framework(desc) else []
+                cache[type_idx] = methods
+            out.extend(methods)
+        return out
+
     def reachable_from_components(self, manifest: ManifestEvidence) -> tuple[set[int], bool]:
         """Methods that can run at all: from every component, following calls, async tasks and callbacks.
 
@@ -251,34 +301,31 @@ class StartupAnalyser:
         instantiated in reachable code has all its methods counted as reachable: the framework
         may call any of them. This over-approximates on purpose — it decides "embedded but never
         used" versus "used", and calling something used when it is not is the safe mistake.
+
+        The start-up search's reached set is already closed under calls and async edges, so it is
+        taken as is and only its callback edges are expanded.
         """
-        program = self.program
-        seen = set(self.component_entries(manifest))
-        queue = deque(seen)
-        callbacks: dict[str, list[int]] = {}
-        exhausted = False
-        while queue:
-            node = queue.popleft()
-            nxt_nodes = [n for n, _off, _kind in self._successors(node)]
-            d, local = program.locate(node)
-            ci = program.indexes[d]
-            dex = program.dexes[d]
-            for r in ci.instantiations_of(local):
-                desc = dex.type_name(ci.new_types[r])
-                methods = callbacks.get(desc)
-                if methods is None:
-                    methods = program.methods_of(desc) if program.faces_framework(desc) else []
-                    callbacks[desc] = methods
-                nxt_nodes.extend(methods)
-            for nxt in nxt_nodes:
-                if nxt not in seen:
+        seen = set(self.closed)
+        queue: deque[int] = deque()
+
+        def visit(nodes: list[int] | Iterator[int]) -> bool:
+            for n in nodes:
+                if n not in seen:
                     if len(seen) >= self.max_nodes:
-                        exhausted = True
-                        queue.clear()
-                        break
-                    seen.add(nxt)
-                    queue.append(nxt)
-        return seen, exhausted
+                        return False
+                    seen.add(n)
+                    queue.append(n)
+            return True
+
+        within_budget = visit(self.component_entries(manifest))
+        for node in list(self.closed):
+            if not within_budget:
+                break
+            within_budget = visit(self._callbacks(node))
+        while queue and within_budget:
+            node = queue.popleft()
+            within_budget = visit(n for n, _off, _kind in self._successors(node)) and visit(self._callbacks(node))
+        return seen, not within_budget
 
     # ------------------------------------------------------------------ what each method does
     def _owner(self, class_desc: str) -> str | None:
@@ -323,7 +370,12 @@ class StartupAnalyser:
 
     def owner_of_node(self, node: int) -> str | None:
         """The SDK whose class prefix owns the method's class, or None for first-party code."""
-        return self._owner(self.program.node_class(node))
+        d, local = self.program.locate(node)
+        ci = self.program.indexes[d]
+        key = (d, ci.class_def_of[local])
+        if key not in self._node_owner_cache:
+            self._node_owner_cache[key] = self._owner(self.program.dexes[d].type_name(ci.class_defs[key[1]].class_idx))
+        return self._node_owner_cache[key]
 
     def hits_in(self, node: int) -> list[_Hit]:
         program = self.program
@@ -335,7 +387,7 @@ class StartupAnalyser:
         caller_owner: str | None = None
         owner_known = False
         strings_here: set[str | None] | None = None
-        for e in range(ci.edge_start[local], ci.edge_start[local + 1]):
+        for e in self._index_sites().get(node, ()):
             for kind, target, pi_types, text, callee_owner, required in self._callee_hits(d, ci.callees[e]):
                 if required:
                     if strings_here is None:
@@ -387,6 +439,7 @@ class StartupAnalyser:
         entry_nodes = [n for _e, n in entries]
         entry_of = {n: e for e, n in entries}
         free = self._search(entry_nodes, respect_guards=False)
+        self.closed = set() if free.exhausted else set(free.state)
         # The strict search (refusing guarded calls) can only differ if some reached call is guarded.
         strict = self._search(entry_nodes, respect_guards=True) if self._any_guarded_edge(free) else free
         findings: list[StartupFinding] = []
