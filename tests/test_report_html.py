@@ -701,3 +701,15 @@ def test_chromium_screenshot_is_a_real_page(report_file, tmp_path):
     header, body = image.pixel(image.width - 5, 5), image.pixel(image.width - 5, image.height - 5)
     assert sum(header) < 200, f"the header band should be dark, got {header}"
     assert sum(body) > 700, f"the page body should be light, got {body}"
+
+
+def test_sdk_usage_is_shown_with_its_evidence(tmp_path) -> None:
+    from pathlib import Path
+
+    from appaudit.pipeline import scan_apk
+    from appaudit.report.html import render_html
+
+    apk = Path(__file__).resolve().parent.parent / "fixtures" / "apps" / "compliant" / "compliant.apk"
+    html = render_html(scan_apk(apk).bundle, generated_by="test")
+    assert "initialised at start-up behind a consent check" in html
+    assert "SdkBootstrap;-&gt;start" in html  # the usage evidence (a chain), escaped

@@ -17,7 +17,23 @@ def sdk_names(bundle: EvidenceBundle) -> dict[str, str]:
     return {h.sdk_id: h.name for h in bundle.sdks}
 
 
-_COLUMNS = ("SDK", "Vendor", "Categories", "Confidence", "Classes", "Matched signatures")
+_COLUMNS = ("SDK", "Vendor", "Categories", "Confidence", "Usage", "Classes", "Matched signatures")
+
+# How the app uses the SDK (appaudit/static/sdk_usage.py): label, badge style, sort rank.
+_USAGE = {
+    "initialised_at_startup": ("initialised at start-up, no consent check", "b-bad", 0),
+    "initialised_at_startup_guarded": ("initialised at start-up behind a consent check", "b-warn", 1),
+    "initialised_later": ("initialised later (not at start-up)", "b-info", 2),
+    "reachable": ("code reachable, no init call found", "b-info", 3),
+    "embedded": ("embedded, not called", "b-muted", 4),
+    "inconclusive": ("inconclusive (search budget reached)", "b-warn", 5),
+    "not_assessed": ("not assessed", "b-muted", 6),
+}
+
+
+def _usage_cell(h: SdkHit) -> Cell:
+    label, css, _rank = _USAGE.get(h.usage, (h.usage, "b-muted", 9))
+    return Cell(badge=Badge(label, css, title=h.usage), items=h.usage_evidence[:2], mono=True, css="small")
 
 
 def _sdk_row(h: SdkHit, names: dict[str, str]) -> Row:
@@ -35,10 +51,16 @@ def _sdk_row(h: SdkHit, names: dict[str, str]) -> Row:
             Cell(text=h.vendor) if h.vendor else na("unknown"),
             Cell(chips=tuple(h.categories)),
             Cell(badge=Badge(h.confidence.value, _CONFIDENCE_CSS[h.confidence])),
+            _usage_cell(h),
             Cell(text=f"{h.class_count:,}", css="num"),
             Cell(items=shown, more=more, mono=True, css="small"),
         )
     )
+
+
+def _sort_key(h: SdkHit) -> tuple[int, int, str, str]:
+    """Most worrying use first, then most confident match."""
+    return (_USAGE.get(h.usage, ("", "", 9))[2], _CONFIDENCE_ORDER[h.confidence], h.name.casefold(), h.sdk_id)
 
 
 def sdks_section(bundle: EvidenceBundle, max_rows: int) -> Section:
@@ -47,7 +69,7 @@ def sdks_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     avail = dex_availability(bundle, "sdks")
     table = TableMaker(avail, max_rows)
     names = sdk_names(bundle)
-    hits = sorted(bundle.sdks, key=lambda h: (_CONFIDENCE_ORDER[h.confidence], h.name.casefold(), h.sdk_id))
+    hits = sorted(bundle.sdks, key=_sort_key)
     rows = [_sdk_row(h, names) for h in hits]
     return Section(
         id="sdks",
@@ -56,6 +78,8 @@ def sdks_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         intro=(
             "Third-party SDKs recognised by appaudit's signature database (class prefixes, manifest "
             "components, meta-data, native libraries, assets, domains).",
+            "Usage comes from the static call graph: an SDK initialised at start-up without a consent check "
+            "runs before the user can agree; one that is only embedded is present but never called.",
         ),
         tables=(table("SDKs", _COLUMNS, rows, "No SDK from appaudit's signature database was found.", noun="SDKs"),),
     )
