@@ -11,6 +11,7 @@ checker), 2 usage or input error (not an APK, hostile archive, missing file), 3 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,12 +58,12 @@ def _default_output(package: str | None, version: str | None) -> Path:
     return Path("reports") / safe[:120]
 
 
-def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> None:
+def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_dbs: Sequence[Path], html: bool) -> None:
     from appaudit.console import Console
 
     console = Console(quiet=ctx.obj.quiet)
     try:
-        code = _scan_and_write(console, apk, output, sdk_db, html)
+        code = _scan_and_write(console, apk, output, sdk_dbs, html)
     except AppauditError as exc:
         console.error(str(exc))
         if ctx.obj.debug:
@@ -79,12 +80,12 @@ def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_db: Path |
     sys.exit(code)
 
 
-def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_db: Path | None, html: bool) -> int:
+def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_dbs: Sequence[Path], html: bool) -> int:
     from appaudit.evidence import codec
     from appaudit.pipeline import scan_apk
 
     with console.progress() as step:
-        result = scan_apk(apk, sdk_db_path=sdk_db, progress=step)
+        result = scan_apk(apk, sdk_db_paths=sdk_dbs, progress=step, on_note=console.warn)
         bundle = result.bundle
         out = output or _default_output(
             bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
@@ -111,18 +112,19 @@ def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_db: Pa
     help="Directory for evidence.json and report.html [default: reports/<package>-<version>/].",
 )  # fmt: skip
 @click.option(
-    "--sdk-db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Use this SDK signature database (YAML) instead of the built-in one.",
+    "--sdk-db", "sdk_dbs", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Add this user SDK database (YAML) on top of the built-in one; repeatable, later files win. An entry "
+    "with a built-in id replaces that entry (see `appaudit sdks import`).",
 )  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Write evidence.json only.")
 @click.pass_context
-def scan(ctx: click.Context, apk: Path, output: Path | None, sdk_db: Path | None, no_html: bool) -> None:
+def scan(ctx: click.Context, apk: Path, output: Path | None, sdk_dbs: tuple[Path, ...], no_html: bool) -> None:
     """Statically analyse APK and write evidence.json and report.html.
 
     Extracts the app's identity, manifest, embedded third-party SDKs, privacy-sensitive API calls,
     what runs at start-up before consent (with call chains), privacy-policy hints and endpoints.
     """
-    _run_scan(ctx, apk, output, sdk_db, not no_html)
+    _run_scan(ctx, apk, output, sdk_dbs, not no_html)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -136,4 +138,14 @@ def demo(ctx: click.Context, output: Path | None) -> None:
     from appaudit.demo import demo_apk
 
     with demo_apk() as apk:
-        _run_scan(ctx, apk, output or Path("reports") / "demo", None, True)
+        _run_scan(ctx, apk, output or Path("reports") / "demo", (), True)
+
+
+def _register_commands() -> None:
+    """Command groups that live in their own modules (imported lightly: click only)."""
+    from appaudit.commands.sdks import sdks
+
+    main.add_command(sdks)
+
+
+_register_commands()

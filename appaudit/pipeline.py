@@ -9,7 +9,7 @@ APK at all) propagate as :class:`InputError`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -97,11 +97,15 @@ def _need[T](value: T | None, what: str) -> T:
 
 
 def scan_apk(
-    apk: Path, *, sdk_db_path: Path | None = None, progress: ProgressCallback | None = None
+    apk: Path,
+    *,
+    sdk_db_paths: Sequence[Path] = (),
+    progress: ProgressCallback | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> ScanResult:
     """Collect all static evidence for one APK."""
-    from appaudit.knowledge.sdk_db import load_sdk_database
     from appaudit.knowledge.sensitive_apis import load_sensitive_apis
+    from appaudit.knowledge.user_db import load_with_user_databases
     from appaudit.static import code_scan
     from appaudit.static.androguard_adapter import androguard_version, open_adapter
     from appaudit.static.archive import open_apk
@@ -116,7 +120,7 @@ def scan_apk(
     from appaudit.static.startup import StartupAnalyser
 
     c = _Collector(progress or (lambda _msg: None))
-    sdk_db = load_sdk_database(sdk_db_path)
+    sdk_db = load_with_user_databases(sdk_db_paths, on_note=on_note)
     apis = load_sensitive_apis()
 
     c.progress(PART_TITLES["archive"])

@@ -134,3 +134,40 @@ def test_damaged_apk_gives_partial_evidence_naming_what_failed(
     if anomaly:
         assert any(anomaly in a for a in evidence["archive_anomalies"]), evidence["archive_anomalies"]
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_user_sdk_database_adds_to_the_built_in_one(tmp_path: Path) -> None:
+    user_db = tmp_path / "my-sdks.yaml"
+    user_db.write_text(
+        "schema_version: 1\n"
+        "sdks:\n"
+        "- id: house_glide_fork\n"
+        "  name: In-house Glide fork\n"
+        "  categories: [other]\n"
+        "  class_prefixes: [com.bumptech.glide.]\n"
+        '  sources: ["manual: test"]\n',
+        encoding="utf-8",
+    )
+    apk = APPS / "plain-libs" / "plain-libs.apk"
+    result = CliRunner().invoke(main, ["-q", "scan", str(apk), "-o", str(tmp_path / "out"), "--sdk-db", str(user_db)])
+    assert result.exit_code == 0, result.output
+    evidence = json.loads((tmp_path / "out" / "evidence.json").read_text(encoding="utf-8"))
+    hit = next(s for s in evidence["sdks"] if s["sdk_id"] == "house_glide_fork")
+    assert hit["matches"][0]["signature"] == "Lcom/bumptech/glide/"
+    # the built-in database is still in force: scanning a fixture with a known SDK still finds it
+    other = CliRunner().invoke(
+        main,
+        ["-q", "scan", str(APPS / "violating" / "violating.apk"), "-o", str(tmp_path / "v"), "--sdk-db", str(user_db)],
+    )
+    assert other.exit_code == 0
+    assert {"jpush", "umeng_analytics"} <= {
+        s["sdk_id"] for s in json.loads((tmp_path / "v" / "evidence.json").read_text())["sdks"]
+    }
+
+
+def test_invalid_user_sdk_database_is_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nsdks:\n- id: x\n  class_prefixes: [com.google.]\n", encoding="utf-8")
+    result = run("scan", str(APPS / "violating" / "violating.apk"), "-o", str(tmp_path / "o"), "--sdk-db", str(bad))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bad.yaml" in result.stderr
