@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -121,15 +122,9 @@ def test_full_synthetic_app(db: SdkDatabase) -> None:
         confidence=Confidence.HIGH,
         class_count=2,
         matches=(
-            SignatureMatch(
-                "class_prefix", "Lcom/alpha/sdk/", 2, ("Lcom/alpha/sdk/Alpha;", "Lcom/alpha/sdk/a/b;")
-            ),
-            SignatureMatch(
-                "manifest_component", "*.alpha.EntryActivity", 1, ("com.example.app.alpha.EntryActivity",)
-            ),
-            SignatureMatch(
-                "manifest_component", "com.alpha.sdk.AlphaService", 1, ("com.alpha.sdk.AlphaService",)
-            ),
+            SignatureMatch("class_prefix", "Lcom/alpha/sdk/", 2, ("Lcom/alpha/sdk/Alpha;", "Lcom/alpha/sdk/a/b;")),
+            SignatureMatch("manifest_component", "*.alpha.EntryActivity", 1, ("com.example.app.alpha.EntryActivity",)),
+            SignatureMatch("manifest_component", "com.alpha.sdk.AlphaService", 1, ("com.alpha.sdk.AlphaService",)),
             SignatureMatch("meta_data", "ALPHA_KEY", 1, ("ALPHA_KEY",)),
             SignatureMatch("meta_data", "SHARED_KEY", 1, ("SHARED_KEY",)),
             SignatureMatch("native_lib", "libalpha.so", 1, ("libalpha.so",)),
@@ -151,9 +146,7 @@ def test_full_synthetic_app(db: SdkDatabase) -> None:
         class_count=1,
         matches=(
             SignatureMatch("class_prefix", "Lcom/alpha/sdk/push/", 1, ("Lcom/alpha/sdk/push/PushReceiver;",)),
-            SignatureMatch(
-                "manifest_component", "com.alpha.sdk.push.*", 1, ("com.alpha.sdk.push.PushReceiver",)
-            ),
+            SignatureMatch("manifest_component", "com.alpha.sdk.push.*", 1, ("com.alpha.sdk.push.PushReceiver",)),
         ),
         parent="alpha",
     )
@@ -181,19 +174,14 @@ def test_examples_are_capped_at_five_and_counts_are_complete(db: SdkDatabase) ->
         ({"hosts": ["beta.dev"]}, Confidence.LOW),
     ],
 )
-def test_confidence_of_single_weak_signals(
-    db: SdkDatabase, inputs: dict[str, object], expected: Confidence
-) -> None:
+def test_confidence_of_single_weak_signals(db: SdkDatabase, inputs: dict[str, object], expected: Confidence) -> None:
     assert _match(db, **inputs)["beta"].confidence is expected
 
 
 def test_single_manifest_or_native_signature_is_medium(db: SdkDatabase) -> None:
     assert _match(db, meta_data_keys=["ALPHA_KEY"])["alpha"].confidence is Confidence.MEDIUM
     assert _match(db, native_libs=["lib/x86/libalpha.so"])["alpha"].confidence is Confidence.MEDIUM
-    assert (
-        _match(db, components=[("service", "com.alpha.sdk.AlphaService")])["alpha"].confidence
-        is Confidence.MEDIUM
-    )
+    assert _match(db, components=[("service", "com.alpha.sdk.AlphaService")])["alpha"].confidence is Confidence.MEDIUM
 
 
 def test_permission_alone_is_low_and_domain_plus_permission_stays_low(db: SdkDatabase) -> None:
@@ -217,10 +205,7 @@ def test_nothing_matches_an_app_without_sdks(db: SdkDatabase) -> None:
 
 
 def test_large_input_is_counted_exactly(db: SdkDatabase) -> None:
-    classes = (
-        f"Lcom/example/p{i % 97}/C{i};" if i % 10 else f"Lcom/alpha/sdk/x{i % 7}/C{i};"
-        for i in range(300_000)
-    )
+    classes = (f"Lcom/example/p{i % 97}/C{i};" if i % 10 else f"Lcom/alpha/sdk/x{i % 7}/C{i};" for i in range(300_000))
     hit = _match(db, class_names=classes)["alpha"]
     assert hit.class_count == 30_000
 
@@ -270,3 +255,70 @@ def test_packaged_database_keeps_gaid_client_apart_from_admob() -> None:
 def test_packaged_database_wechat_entry_activity_pattern() -> None:
     hits = _match(load_sdk_database(), components=[("activity", "com.example.shop.wxapi.WXEntryActivity")])
     assert hits["wechat_opensdk"].confidence is Confidence.MEDIUM
+
+
+# --------------------------------------------------------------------- the packaged database at scale
+
+
+def _longest_prefix_by_brute_force(db: SdkDatabase, smali_class: str) -> str | None:
+    matches = [p for entry in db.entries for p in entry.class_prefixes if smali_class.startswith(p)]
+    return max(matches, key=len) if matches else None
+
+
+def test_owning_prefix_agrees_with_a_brute_force_search() -> None:
+    db = load_sdk_database()
+    prefixes = [p for entry in db.entries for p in entry.class_prefixes]
+    classes = [p + "Api;" for p in prefixes]
+    classes += [p + "a/b/c/Deep;" for p in prefixes]
+    classes += [p[:-1] + "x/Near;" for p in prefixes]  # "Lcom/umeng/messagex/": not inside the package
+    classes += [p[:-1] + ";" for p in prefixes]  # a class named like the package
+    classes += [p.rsplit("/", 2)[0] + "/Sibling;" for p in prefixes]
+    classes += ["Landroidx/core/A;", "La/b;", "LTop;", "Lcom/google/common/collect/Lists;", ""]
+    for smali_class in classes:
+        found = db.owning_prefix(smali_class)
+        assert (found[0] if found else None) == _longest_prefix_by_brute_force(db, smali_class), smali_class
+
+
+def test_owner_of_class_stays_fast_on_a_large_app() -> None:
+    """About 10^6 classes per large app: a lookup must stay around a microsecond (budget 10x)."""
+    db = load_sdk_database()
+    names = [f"Lcom/example/p{i % 97}/C{i};" for i in range(100_000)]
+    names += [f"Lcom/google/common/collect/C{i};" for i in range(50_000)]
+    names += [f"Lcom/tencent/mm/opensdk/modelmsg/C{i};" for i in range(50_000)]
+    owner_of_class = db.owner_of_class
+    started = time.perf_counter()
+    owners = [owner_of_class(name) for name in names]
+    elapsed = time.perf_counter() - started
+    assert sum(owner is not None for owner in owners) == 50_000
+    assert elapsed < 2.0, f"{len(names)} lookups took {elapsed:.2f}s"
+
+
+def _packaged(**kwargs: object) -> dict[str, SdkHit]:
+    return _match(load_sdk_database(), **kwargs)
+
+
+def test_packaged_database_reports_a_plugin_and_the_sdk_it_bundles() -> None:
+    hits = _packaged(
+        class_names=["Lcn/sharesdk/wechat/friends/Wechat;", "Lcom/tencent/mm/opensdk/openapi/WXAPIFactory;"],
+        components=[("activity", "com.example.shop.wxapi.WXEntryActivity")],
+    )
+    assert set(hits) == {"sharesdk_wechat", "wechat_opensdk"}
+    assert hits["sharesdk_wechat"].parent == "sharesdk"  # the family is named even when the parent has no match
+    assert hits["wechat_opensdk"].confidence is Confidence.HIGH
+
+
+def test_packaged_database_family_keys_count_for_the_family_parent_only() -> None:
+    hits = _packaged(meta_data_keys=["com.baidu.lbsapi.API_KEY", "UMENG_APPKEY", "com.huawei.hms.client.appid"])
+    assert set(hits) == {"baidu_lbs", "umeng_analytics", "huawei_hms_core"}
+    assert {hit.confidence for hit in hits.values()} == {Confidence.MEDIUM}
+
+
+def test_packaged_database_names_the_push_channel_plugins() -> None:
+    hits = _packaged(
+        components=[
+            ("receiver", "com.igexin.sdk.MiuiPushReceiver"),
+            ("service", "cn.jpush.android.service.JHonorService"),
+        ],
+        class_names=["Lorg/android/agoo/huawei/HuaWeiRegister;"],
+    )
+    assert set(hits) == {"getui_vendor_channels", "jpush_vendor_channels", "alibaba_agoo_vendor_channels"}

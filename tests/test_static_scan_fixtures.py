@@ -202,7 +202,7 @@ def test_sdk_usage_separates_embedded_from_initialised(bundles) -> None:
     assert usage["compliant"] == {"umeng_analytics": "initialised_at_startup_guarded"}
     zoo = usage["sdk-zoo"]
     assert {k for k, v in zoo.items() if v == "initialised_at_startup"} == {"jpush", "umeng_analytics", "xiaomi_push"}
-    assert zoo["amap"] == "reachable"  # its declared service can be started by the system
+    assert zoo["amap_location"] == "reachable"  # its declared service (APSService) can be started by the system
     assert zoo["adjust"] == "embedded"  # classes present, nothing calls them
     compliant = bundles["compliant"].sdks[0]
     assert "isAgreed" in compliant.usage_evidence[0] and "SdkBootstrap;->start" in compliant.usage_evidence[0]

@@ -5,6 +5,10 @@ file's ``prefix_policy``: a prefix equal to or shorter than a vendor root (``com
 ``com.tencent.`` ...) or with fewer than ``min_segments`` package segments is rejected, unless the
 entry gives ``allow_short: <reason>``. A user database is always held to the packaged policy too.
 Signatures marked ``status: unverified`` are skipped (kept in the file for curators only).
+
+Relations between entries: ``parent`` names the SDK family an entry belongs to (JPush on JCore,
+Umeng Push under Umeng's common component); ``bundles`` names other SDKs an entry carries inside
+it (ShareSDK's WeChat plugin carries the WeChat OpenSDK). Both must name existing entries.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
 PI_TYPES_BASES = frozenset(
     {"vendor_declared", "integrator_declared", "observed_dynamic", "observed_static", "unverified"}
 )
+REGIONS = frozenset({"cn", "global"})  # cn: a vendor in mainland China, under the Determination Rules
 HARD_MIN_SEGMENTS = 2  # not even allow_short may go below this
 
 _ENTRY_KEYS = frozenset(
     {
         "id", "name", "name_zh", "vendor", "vendor_zh", "categories", "parent", "class_prefixes",
         "components", "meta_data", "permissions", "native_libs", "assets", "domains", "init_calls",
-        "pi_types", "pi_types_basis", "privacy_policy_url", "sources",
+        "pi_types", "pi_types_basis", "privacy_policy_url", "sources", "region", "bundles",
         # informational only, not loaded:
         "website", "docs_url", "registry_ids", "notes",
     }
@@ -51,9 +56,7 @@ _SEGMENT_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
 _DOTTED_NAME_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
 _NAME_PART_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
 _HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]*[a-z][a-z0-9-]*$")
-_INIT_CALL_RE = re.compile(
-    r"^L[A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)*;->(?:<init>|<clinit>|[A-Za-z_$][\w$]*)$"
-)
+_INIT_CALL_RE = re.compile(r"^L[A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)*;->(?:<init>|<clinit>|[A-Za-z_$][\w$]*)$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class SdkEntry:
     pi_types_basis: str | None
     privacy_policy_url: str | None
     sources: tuple[str, ...]
+    region: str | None = None  # "cn" | "global"; None when a user file does not say
+    bundles: tuple[str, ...] = ()  # ids of SDKs this one carries inside it
 
 
 class SdkDatabase:
@@ -103,18 +108,18 @@ class SdkDatabase:
     def __init__(self, entries: Iterable[SdkEntry]) -> None:
         self.entries: tuple[SdkEntry, ...] = tuple(entries)
         self._by_id = {entry.id: entry for entry in self.entries}
-        # Prefixes grouped by their first two package segments ("Lcom/umeng/"), longest first, so an
-        # unknown package costs one dict probe (see owning_prefix).
-        buckets: dict[str, list[tuple[str, SdkEntry]]] = {}
-        for entry in self.entries:
-            for prefix in entry.class_prefixes:
-                buckets.setdefault(_root_of_prefix(prefix), []).append((prefix, entry))
-        self._buckets = {
-            root: tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
-            for root, pairs in buckets.items()
-        }
+        # Every prefix in one dict, and every package that leads to one ("Lcom/", no; "Lcom/umeng/",
+        # "Lcom/umeng/message/", yes): owning_prefix walks a class's packages from the second segment
+        # down and stops at the first one that leads nowhere (see owning_prefix).
+        self._prefixes = {prefix: entry for entry in self.entries for prefix in entry.class_prefixes}
+        self._paths = frozenset(path for prefix in self._prefixes for path in _paths_to(prefix))
         self._domains = {domain: entry for entry in self.entries for domain in entry.domains}
         self._init_calls = {call: entry for entry in self.entries for call in entry.init_calls}
+        children: dict[str, list[SdkEntry]] = {}
+        for entry in self.entries:
+            if entry.parent is not None:
+                children.setdefault(entry.parent, []).append(entry)
+        self._children = {sdk_id: tuple(kids) for sdk_id, kids in children.items()}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -122,22 +127,51 @@ class SdkDatabase:
     def get(self, sdk_id: str) -> SdkEntry | None:
         return self._by_id.get(sdk_id)
 
+    def children(self, sdk_id: str) -> tuple[SdkEntry, ...]:
+        """Entries whose ``parent`` is ``sdk_id``, in file order."""
+        return self._children.get(sdk_id, ())
+
+    def ancestors(self, sdk_id: str) -> tuple[SdkEntry, ...]:
+        """The parent chain of ``sdk_id``, nearest first (empty for a top-level or unknown id)."""
+        chain: list[SdkEntry] = []
+        entry = self._by_id.get(sdk_id)
+        while entry is not None and entry.parent is not None and len(chain) < len(self.entries):
+            entry = self._by_id.get(entry.parent)  # the length bound guards against a looping chain
+            if entry is not None:
+                chain.append(entry)
+        return tuple(chain)
+
+    def related(self, first_id: str, second_id: str) -> bool:
+        """True when one id is the other or one of its ancestors (the same SDK family line)."""
+        if first_id == second_id:
+            return True
+        return any(a.id == second_id for a in self.ancestors(first_id)) or any(
+            a.id == first_id for a in self.ancestors(second_id)
+        )
+
     def owning_prefix(self, smali_class: str) -> tuple[str, SdkEntry] | None:
         """The longest class prefix covering ``smali_class`` ("Lcom/x/Y;") and its entry.
 
-        Two ``str.find`` calls and one probe of a small dict keyed by the first two package segments;
-        only classes under a known root go on to the (longest-first) prefix comparison.
+        Called once per class of the app (10^6 for a large one), so it walks the class's own package
+        boundaries from the second segment down, one set probe each, and stops at the first package
+        that leads to no prefix: a class outside every SDK root costs two ``str.find`` calls and one
+        set probe, whatever the size of the database.
         """
         first = smali_class.find("/", 1)
         if first < 0:
             return None
-        second = smali_class.find("/", first + 1)
-        if second < 0:
-            return None
-        for prefix, entry in self._buckets.get(smali_class[: second + 1], ()):
-            if smali_class.startswith(prefix):
-                return prefix, entry
-        return None
+        end = smali_class.find("/", first + 1)
+        paths, prefixes = self._paths, self._prefixes
+        found: tuple[str, SdkEntry] | None = None
+        while end >= 0:
+            package = smali_class[: end + 1]
+            if package not in paths:
+                break
+            entry = prefixes.get(package)
+            if entry is not None:
+                found = (package, entry)
+            end = smali_class.find("/", end + 1)
+        return found
 
     def owner_of_class(self, smali_class: str) -> SdkEntry | None:
         found = self.owning_prefix(smali_class)
@@ -238,7 +272,7 @@ def build_sdk_database(
                 if owner != sdk.id:
                     raise entry.error(f"{kind} {value!r} is already used by SDK entry {owner!r}")
         entries.append(sdk)
-    _check_parents(source, entries)
+    _check_relations(source, entries)
     return SdkDatabase(entries)
 
 
@@ -258,6 +292,9 @@ def _build_entry(
     basis = entry.optional_text("pi_types_basis")
     if basis is not None and basis not in PI_TYPES_BASES:
         raise entry.error(f"unknown pi_types_basis {basis!r}")
+    region = entry.optional_text("region")
+    if region is not None and region not in REGIONS:
+        raise entry.error(f"unknown region {region!r} (use {' or '.join(sorted(REGIONS))})")
     sdk = SdkEntry(
         id=sdk_id,
         name=entry.text("name"),
@@ -269,9 +306,7 @@ def _build_entry(
         class_prefixes=tuple(_class_prefix(entry, item, rules) for item in _loaded(entry, "class_prefixes")),
         components=_components(entry),
         meta_data=tuple(item["value"] for item in _loaded(entry, "meta_data")),
-        permissions=tuple(
-            _name_pattern(entry, "permissions", item["value"]) for item in _loaded(entry, "permissions")
-        ),
+        permissions=tuple(_name_pattern(entry, "permissions", item["value"]) for item in _loaded(entry, "permissions")),
         native_libs=tuple(_native_lib(entry, item) for item in _loaded(entry, "native_libs", regex=True)),
         assets=tuple(_asset(item["value"]) for item in _loaded(entry, "assets")),
         domains=tuple(_domain(entry, item["value"]) for item in _loaded(entry, "domains")),
@@ -280,6 +315,8 @@ def _build_entry(
         pi_types_basis=basis,
         privacy_policy_url=entry.optional_text("privacy_policy_url"),
         sources=entry.texts("sources"),
+        region=region,
+        bundles=entry.texts("bundles"),
     )
     check_pi_types(entry, sdk.pi_types, taxonomy)
     check_sources(entry, sdk.sources, declared_sources)
@@ -352,10 +389,15 @@ def _dotted(smali_prefix: str) -> str:
     return smali_prefix[1:].replace("/", ".")
 
 
-def _root_of_prefix(smali_prefix: str) -> str:
-    """First two package segments: "Lcom/umeng/analytics/" -> "Lcom/umeng/"."""
-    first = smali_prefix.find("/", 1)
-    return smali_prefix[: smali_prefix.find("/", first + 1) + 1]
+def _paths_to(smali_prefix: str) -> list[str]:
+    """The packages of two or more segments leading to a prefix, the prefix included:
+    "Lcom/umeng/message/" -> ["Lcom/umeng/", "Lcom/umeng/message/"]."""
+    paths = []
+    end = smali_prefix.find("/", smali_prefix.find("/", 1) + 1)
+    while end >= 0:
+        paths.append(smali_prefix[: end + 1])
+        end = smali_prefix.find("/", end + 1)
+    return paths
 
 
 def _components(entry: Entry) -> tuple[tuple[str, str], ...]:
@@ -414,9 +456,14 @@ def _init_call(entry: Entry, call: str) -> str:
     return call
 
 
-def _check_parents(source: str, entries: list[SdkEntry]) -> None:
+def _check_relations(source: str, entries: list[SdkEntry]) -> None:
+    """Every ``parent`` and ``bundles`` id exists; parent chains do not loop."""
     by_id = {sdk.id: sdk for sdk in entries}
     for sdk in entries:
+        for bundled in sdk.bundles:
+            if bundled not in by_id or bundled == sdk.id:
+                what = "itself" if bundled == sdk.id else f"unknown entry {bundled!r}"
+                raise DataFileError(f"{source}: SDK entry {sdk.id!r}: 'bundles' names {what}")
         seen = {sdk.id}
         parent = sdk.parent
         while parent is not None:
