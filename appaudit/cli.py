@@ -52,9 +52,7 @@ def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
 
 
 def _default_output(package: str | None, version: str | None) -> Path:
-    safe = "".join(
-        ch if ch.isalnum() or ch in "._-" else "_" for ch in f"{package or 'app'}-{version or 'unknown'}"
-    )
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in f"{package or 'app'}-{version or 'unknown'}")
     return Path("reports") / safe[:120]
 
 

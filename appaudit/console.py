@@ -65,17 +65,11 @@ class Console:
             table.add_row("DEX files", str(app.dex_count))
         if bundle.manifest:
             dangerous = sum(
-                1
-                for p in bundle.manifest.permissions
-                if p.protection_level and "dangerous" in p.protection_level
+                1 for p in bundle.manifest.permissions if p.protection_level and "dangerous" in p.protection_level
             )
-            table.add_row(
-                "Permissions", f"{len(bundle.manifest.permissions)} requested, {dangerous} dangerous"
-            )
+            table.add_row("Permissions", f"{len(bundle.manifest.permissions)} requested, {dangerous} dangerous")
         table.add_row("Embedded SDKs", _count_or_missing(bundle, "sdks", len(bundle.sdks)))
-        table.add_row(
-            "Sensitive API call sites", _count_or_missing(bundle, "api_calls", len(bundle.api_calls))
-        )
+        table.add_row("Sensitive API call sites", _count_or_missing(bundle, "api_calls", len(bundle.api_calls)))
         if bundle.startup is not None:
             unguarded = sum(1 for f in bundle.startup.findings if not f.guarded)
             guarded = len(bundle.startup.findings) - unguarded

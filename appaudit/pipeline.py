@@ -148,9 +148,7 @@ def scan_apk(
             errs.extend(identity_errors)
 
         needles = (*policy_string_needles(), *endpoint_string_needles())
-        dex_strings: list[tuple[str, str]] = (
-            list(code_scan.interesting_strings(scan, needles)) if scan else []
-        )
+        dex_strings: list[tuple[str, str]] = list(code_scan.interesting_strings(scan, needles)) if scan else []
         endpoints = ()
         with c.part("endpoints") as errs:
             endpoints, endpoint_errors = build_endpoints(
@@ -175,9 +173,7 @@ def scan_apk(
                 hosts=[e.host for e in endpoints],
             )
             if manifest is None:
-                errs.append(
-                    PartError("sdks", "manifest unavailable: only class and file signatures were matched")
-                )
+                errs.append(PartError("sdks", "manifest unavailable: only class and file signatures were matched"))
             if scan is None:
                 errs.append(PartError("sdks", "bytecode unavailable: class signatures were not matched"))
 
@@ -186,9 +182,7 @@ def scan_apk(
             api_calls = code_scan.call_sites(_need(scan, "the bytecode index"), sdk_db)
             if scan and scan.errors:
                 errs.append(
-                    PartError(
-                        "dex", "some code could not be decoded (see the dex part): call sites may be missing"
-                    )
+                    PartError("dex", "some code could not be decoded (see the dex part): call sites may be missing")
                 )
 
         startup = None

@@ -108,9 +108,7 @@ def _string_pool(strings: list[str]) -> bytes:
     data = b"".join(encoded)
     data += b"\0" * (-len(data) % 4)
     strings_start = 28 + 4 * len(strings)
-    header = struct.pack(
-        "<HHIIIIII", 0x0001, 28, strings_start + len(data), len(strings), 0, 0, strings_start, 0
-    )
+    header = struct.pack("<HHIIIIII", 0x0001, 28, strings_start + len(data), len(strings), 0, 0, strings_start, 0)
     return header + struct.pack(f"<{len(strings)}I", *offsets) + data
 
 
@@ -217,9 +215,7 @@ def write_zip(path: Path, entries: Iterable[ZipEntry], *, prefix: bytes = b"", t
         count, directory_offset = len(central), position
         if count > 0xFFFF:
             out.write(
-                _ZIP64_END_RECORD.pack(
-                    b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), directory_offset
-                )
+                _ZIP64_END_RECORD.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), directory_offset)
             )
             out.write(_ZIP64_LOCATOR.pack(b"PK\x06\x07", 0, directory_offset + len(directory), 1))
             count = 0xFFFF
@@ -454,9 +450,7 @@ def make_bad_crc(directory: Path) -> Path:
     """``classes.dex`` whose CRC-32 does not match its data: bit rot, or content edited in place."""
     path = directory / "bad_crc.apk"
     dex = _fake_dex(7)
-    return write_zip(
-        path, [_manifest_entry(), ZipEntry("classes.dex", dex, deflate=True, crc=zlib.crc32(dex) ^ 1)]
-    )
+    return write_zip(path, [_manifest_entry(), ZipEntry("classes.dex", dex, deflate=True, crc=zlib.crc32(dex) ^ 1)])
 
 
 def make_dex_zip_polyglot(directory: Path) -> Path:

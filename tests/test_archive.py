@@ -86,18 +86,14 @@ def read_peak(archive: ApkArchive, name: str) -> tuple[BaseException | None, int
     [
         pytest.param(make_non_zip, ArchiveError, ["not a zip archive", "<!DO"], id="non-zip"),
         pytest.param(make_empty_file, InputError, ["is empty"], id="empty"),
-        pytest.param(
-            make_truncated_zip, ArchiveError, ["truncated", "end-of-central-directory"], id="truncated"
-        ),
+        pytest.param(make_truncated_zip, ArchiveError, ["truncated", "end-of-central-directory"], id="truncated"),
         pytest.param(
             make_apk_without_manifest,
             ArchiveError,
             ["contains no AndroidManifest.xml: not an APK", "App Bundle"],
             id="no-manifest",
         ),
-        pytest.param(
-            make_many_entries, ArchiveError, ["too many entries", "200,001", "100,000"], id="many-entries"
-        ),
+        pytest.param(make_many_entries, ArchiveError, ["too many entries", "200,001", "100,000"], id="many-entries"),
         pytest.param(make_dex_zip_polyglot, ArchiveError, ["DEX header", "CVE-2017-13156"], id="janus"),
     ],
 )
@@ -153,9 +149,7 @@ def test_empty_zip_has_no_manifest(tmp_path: Path) -> None:
 
 def test_oversized_manifest_is_a_resource_limit_error(generated: Callable[[Generator], Path]) -> None:
     path = generated(make_apk_without_dex)
-    with pytest.raises(
-        ResourceLimitError, match=r"AndroidManifest\.xml declares .* exceeds the manifest limit"
-    ):
+    with pytest.raises(ResourceLimitError, match=r"AndroidManifest\.xml declares .* exceeds the manifest limit"):
         open_apk(path, ArchiveLimits(max_manifest_bytes=100))
 
 
@@ -166,9 +160,7 @@ def test_entry_count_is_checked_even_when_the_end_record_lies(tmp_path: Path) ->
         open_apk(path, ArchiveLimits(max_entries=10))
     with open_apk(path) as archive:
         assert len(archive.names) == 51
-        assert any(
-            "declares 1 entries but the central directory holds 51" in line for line in archive.anomalies
-        )
+        assert any("declares 1 entries but the central directory holds 51" in line for line in archive.anomalies)
 
 
 def test_central_directory_past_the_end_record_is_corrupt(tmp_path: Path) -> None:
@@ -250,9 +242,7 @@ def test_total_bytes_read_from_one_archive_are_capped(tmp_path: Path) -> None:
 
 def test_read_respects_the_caller_cap(generated: Callable[[Generator], Path]) -> None:
     with open_apk(generated(make_apk_without_dex)) as archive:
-        with pytest.raises(
-            ResourceLimitError, match=r"'AndroidManifest.xml' declares .* exceeds the limit of 100"
-        ):
+        with pytest.raises(ResourceLimitError, match=r"'AndroidManifest.xml' declares .* exceeds the limit of 100"):
             archive.read(MANIFEST, max_bytes=100)
         assert archive.read(MANIFEST, max_bytes=archive.entry_size(MANIFEST)) == minimal_binary_manifest()
 
@@ -289,9 +279,7 @@ def test_path_traversal_names_are_anomalies_and_never_extracted(
     assert not (path.parent.parent / "evil.so").exists()
 
 
-def test_duplicate_names_resolve_to_the_first_copy(
-    generated: Callable[[Generator], Path], tmp_path: Path
-) -> None:
+def test_duplicate_names_resolve_to_the_first_copy(generated: Callable[[Generator], Path], tmp_path: Path) -> None:
     with open_apk(generated(make_duplicate_entries)) as archive:
         assert archive.names.count("classes.dex") == 1
         assert any("duplicate entry 'classes.dex' (2 copies)" in line for line in archive.anomalies)
@@ -352,13 +340,9 @@ def test_local_header_that_renames_the_entry_is_refused(tmp_path: Path) -> None:
 
 
 def test_data_after_the_archive_is_an_anomaly(tmp_path: Path) -> None:
-    path = write_zip(
-        tmp_path / "trailing.apk", [ZipEntry(MANIFEST, minimal_binary_manifest())], trailing=b"JUNK"
-    )
+    path = write_zip(tmp_path / "trailing.apk", [ZipEntry(MANIFEST, minimal_binary_manifest())], trailing=b"JUNK")
     with open_apk(path) as archive:
-        assert any(
-            "4 bytes of unexplained data after the end-of-central-directory" in x for x in archive.anomalies
-        )
+        assert any("4 bytes of unexplained data after the end-of-central-directory" in x for x in archive.anomalies)
     data = path.read_bytes()[:-4]
     end = data.rfind(b"PK\x05\x06")
     path.write_bytes(data[:end] + b"HIDDEN" + data[end:])

@@ -129,9 +129,7 @@ def test_one_corrupt_method_costs_only_that_method() -> None:
     assert edges["Lcom/appaudit/fixture/violating/Tracker;->warmUp()V"] == []
     assert (
         "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
-        in edges[
-            "Lcom/appaudit/fixture/violating/IdHelper;->imei(Landroid/content/Context;)Ljava/lang/String;"
-        ]
+        in edges["Lcom/appaudit/fixture/violating/IdHelper;->imei(Landroid/content/Context;)Ljava/lang/String;"]
     )
 
 

@@ -20,9 +20,7 @@ TOOLS = ("apktool", "apksigner", "zipalign")
 def test_rebuilding_every_fixture_gives_the_committed_bytes(tmp_path: Path) -> None:
     env = {**os.environ, "FIXTURES_OUT_DIR": str(tmp_path)}
     script = str(FIXTURES / "build_apps.sh")
-    result = subprocess.run(
-        ["bash", script], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    result = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr
     committed = sorted(FIXTURES.glob("apps/*/*.apk"))
     assert len(committed) >= 4

@@ -99,8 +99,7 @@ def test_real_apk_invoke_edges_equal_androguard_xrefs(real_apks) -> None:
     for m in dx.get_methods():
         if not m.is_external() and m.get_method().get_code() is not None:
             theirs[f"{m.class_name}->{m.name}{m.descriptor.replace(' ', '')}"] = Counter(
-                (f"{c.class_name}->{c.name}{c.descriptor.replace(' ', '')}", off)
-                for _cls, c, off in m.get_xref_to()
+                (f"{c.class_name}->{c.name}{c.descriptor.replace(' ', '')}", off) for _cls, c, off in m.get_xref_to()
             )
     assert ours.keys() == theirs.keys()
     array_calls = 0

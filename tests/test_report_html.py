@@ -112,9 +112,7 @@ def rich_bundle(**overrides) -> EvidenceBundle:
     )
     manifest = ManifestEvidence(
         permissions=(
-            PermissionRequest(
-                "android.permission.INTERNET", known=True, protection_level="normal", name_zh="访问网络"
-            ),
+            PermissionRequest("android.permission.INTERNET", known=True, protection_level="normal", name_zh="访问网络"),
             PermissionRequest(
                 "android.permission.READ_PHONE_STATE",
                 known=True,
@@ -222,12 +220,8 @@ def rich_bundle(**overrides) -> EvidenceBundle:
             TextHint("https://www.demo.example/privacy.html", "res/values/strings.xml:privacy_url"),
             TextHint(HOSTILE_URL, "res/values/strings.xml:evil_url"),
         ),
-        documents=(
-            PolicyDocument("assets/privacy.html", "asset", 20480, "隐私政策", "zh-Hans", ("隐私政策",)),
-        ),
-        policy_strings=(
-            TextHint("请阅读《隐私政策》", "res/values/strings.xml:policy_title", ("隐私政策",)),
-        ),
+        documents=(PolicyDocument("assets/privacy.html", "asset", 20480, "隐私政策", "zh-Hans", ("隐私政策",)),),
+        policy_strings=(TextHint("请阅读《隐私政策》", "res/values/strings.xml:policy_title", ("隐私政策",)),),
         consent_strings=(TextHint(HOSTILE, "res/values/strings.xml:consent_body", ("同意",)),),
         consent_layouts=("res/layout/dialog_privacy.xml",),
     )
@@ -596,9 +590,7 @@ def test_long_tables_are_capped_with_a_count():
 def test_no_external_resource_is_referenced(rich_html):
     html = render_html(hostile_bundle(), generated_by=GENERATED_BY) + rich_html
     # Inside tags only: the escaped "&lt;iframe src=http://…" from the APK is text, and shown as such.
-    attribute = (
-        r"""<[a-zA-Z][^<>]*?\s(?:src|href|action|srcset|poster|data|background)\s*=\s*["']?([^"'\s>]*)"""
-    )
+    attribute = r"""<[a-zA-Z][^<>]*?\s(?:src|href|action|srcset|poster|data|background)\s*=\s*["']?([^"'\s>]*)"""
     references = re.findall(attribute, html)
     assert references and all(ref.startswith("#") for ref in references), references
     assert "&lt;iframe src=http://evil.example/&gt;" in html

@@ -121,13 +121,9 @@ def test_violating_call_sites_include_code_not_reachable_at_startup(bundles) -> 
     sites = {(s.api_id, str(s.caller)) for s in bundles["violating"].api_calls}
     mac = ("wifiinfo_getMacAddress", f"{V}SettingsActivity;->onCreate(Landroid/os/Bundle;)V")
     assert mac in sites  # found as a call site ...
-    assert ("sensitive_api", "wifiinfo_getMacAddress") not in chains(
-        bundles["violating"]
-    )  # ... but not at start-up
+    assert ("sensitive_api", "wifiinfo_getMacAddress") not in chains(bundles["violating"])  # ... but not at start-up
     android_id = next(s for s in bundles["violating"].api_calls if s.api_id == "secure_android_id")
-    assert (
-        android_id.argument == "android_id" and android_id.sdk_id is None and android_id.dex == "classes.dex"
-    )
+    assert android_id.argument == "android_id" and android_id.sdk_id is None and android_id.dex == "classes.dex"
 
 
 def test_violating_sdks_and_endpoints(bundles) -> None:
@@ -174,14 +170,10 @@ def test_sdk_zoo_detects_every_seed_sdk_and_no_decoy(bundles) -> None:
     for s in b.sdks:
         for m in s.matches:
             assert not any(
-                ex.startswith(
-                    ("Lcom/google/common/", "Lcom/bytedance/unrelated/", "Lcom/tencent/unrelated/", "La/a/")
-                )
+                ex.startswith(("Lcom/google/common/", "Lcom/bytedance/unrelated/", "Lcom/tencent/unrelated/", "La/a/"))
                 for ex in m.examples
             ), (s.sdk_id, m)
-    native = {
-        (s.sdk_id, ex) for s in b.sdks for m in s.matches if m.kind == "native_lib" for ex in m.examples
-    }
+    native = {(s.sdk_id, ex) for s in b.sdks for m in s.matches if m.kind == "native_lib" for ex in m.examples}
     assert native == {
         ("jiguang_jcore", "libjcore220.so"),
         ("tencent_bugly", "libBugly.so"),

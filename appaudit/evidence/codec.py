@@ -85,9 +85,7 @@ def loads(text: str) -> EvidenceBundle:
         raise InputError(f"evidence file is not valid JSON: {exc}") from None
     version = str(data.get("schema_version", ""))
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise InputError(
-            f"evidence schema {version!r} is not supported (this appaudit reads {SCHEMA_VERSION})"
-        )
+        raise InputError(f"evidence schema {version!r} is not supported (this appaudit reads {SCHEMA_VERSION})")
     try:
         return from_dict(EvidenceBundle, data)
     except (TypeError, ValueError, KeyError) as exc:

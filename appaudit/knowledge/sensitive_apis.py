@@ -62,9 +62,7 @@ def load_sensitive_apis() -> tuple[SensitiveApi, ...]:
     return build_sensitive_apis(source, doc, load_pi_taxonomy())
 
 
-def build_sensitive_apis(
-    source: str, doc: Mapping[str, Any], taxonomy: PiTaxonomy
-) -> tuple[SensitiveApi, ...]:
+def build_sensitive_apis(source: str, doc: Mapping[str, Any], taxonomy: PiTaxonomy) -> tuple[SensitiveApi, ...]:
     """Validate a parsed ``sensitive_apis.yaml`` document against the PI taxonomy."""
     categories = set(section(source, doc, "categories", list))
     apis = []

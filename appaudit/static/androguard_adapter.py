@@ -252,9 +252,7 @@ def _signing_block_view(path: Path, file_size: int) -> bytes | None:
         fh.seek(cd_offset - block_size - 8)
         block = fh.read(block_size + 8)
     stub_central_directory = b"PK\x01\x02"
-    end_record = struct.pack(
-        "<4sHHHHIIH", _EOCD_MAGIC, 0, 0, 0, 0, len(stub_central_directory), len(block), 0
-    )
+    end_record = struct.pack("<4sHHHHIIH", _EOCD_MAGIC, 0, 0, 0, 0, len(stub_central_directory), len(block), 0)
     return block + stub_central_directory + end_record
 
 
@@ -350,8 +348,7 @@ class AndroguardAdapter:
         errors.extend(signing_errors)
         split_required = _attr(application, "isSplitRequired") if application is not None else None
         required_splits_meta = application is not None and any(
-            _attr(md, "name") == "com.android.vending.splits.required"
-            and (_attr(md, "value") or "").lower() == "true"
+            _attr(md, "name") == "com.android.vending.splits.required" and (_attr(md, "value") or "").lower() == "true"
             for md in application.findall("meta-data")
         )
         return ApkFacts(
@@ -461,9 +458,7 @@ class AndroguardAdapter:
                     self._arsc, self._arsc_error = None, PartError(RESOURCES, str(exc))
                 except Exception as exc:
                     self._arsc = None
-                    self._arsc_error = PartError(
-                        RESOURCES, f"androguard could not parse resources.arsc: {exc!r}"
-                    )
+                    self._arsc_error = PartError(RESOURCES, f"androguard could not parse resources.arsc: {exc!r}")
         return self._arsc, self._arsc_error
 
     def resources(self) -> ResourceTable:
@@ -530,9 +525,7 @@ class AndroguardAdapter:
         try:
             with _quiet():
                 resolved = arsc.get_resolved_res_configs(rid, None)
-            candidates = [
-                (config, value) for config, value in resolved if isinstance(value, str) and value != ""
-            ]
+            candidates = [(config, value) for config, value in resolved if isinstance(value, str) and value != ""]
         except Exception as exc:
             return None, f"androguard could not resolve it: {exc!r}"
         if not candidates:

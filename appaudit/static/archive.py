@@ -190,18 +190,12 @@ class ApkArchive:
         entry = self._entries[name]
         if self._handle.closed:
             raise ValueError(f"{self.path}: archive is closed")
-        cap = (
-            self._limits.max_entry_bytes
-            if max_bytes is None
-            else min(max_bytes, self._limits.max_entry_bytes)
-        )
+        cap = self._limits.max_entry_bytes if max_bytes is None else min(max_bytes, self._limits.max_entry_bytes)
         try:
             try:
                 return self._read_entry(entry, cap)
             except OSError as exc:
-                raise ArchiveError(
-                    f"{self.path}: entry {_show(name)}: cannot read: {exc.strerror or exc}"
-                ) from None
+                raise ArchiveError(f"{self.path}: entry {_show(name)}: cannot read: {exc.strerror or exc}") from None
         except ArchiveError as exc:
             if name not in self._unreadable:
                 self._unreadable.add(name)
@@ -247,9 +241,7 @@ class ApkArchive:
         self._bytes_read += entry.size
         data_offset = self._locate_data(entry, label)
         if data_offset + entry.compressed_size > self._data_end:
-            raise ArchiveError(
-                f"{label}: its data runs past the end of the entries: truncated or corrupt archive"
-            )
+            raise ArchiveError(f"{label}: its data runs past the end of the entries: truncated or corrupt archive")
         self._handle.seek(data_offset)
         if entry.method == _STORED:
             data = self._handle.read(entry.compressed_size)
@@ -264,15 +256,11 @@ class ApkArchive:
     def _locate_data(self, entry: _Entry, label: str) -> int:
         """Offset of the entry's data, after checking its local header agrees with the directory."""
         if entry.header_offset + _LOCAL_HEADER.size > self._data_end:
-            raise ArchiveError(
-                f"{label}: local header offset {entry.header_offset:,} is outside the entry area"
-            )
+            raise ArchiveError(f"{label}: local header offset {entry.header_offset:,} is outside the entry area")
         self._handle.seek(entry.header_offset)
         header = self._handle.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
-            raise ArchiveError(
-                f"{label}: no local file header at offset {entry.header_offset:,}: corrupt archive"
-            )
+            raise ArchiveError(f"{label}: no local file header at offset {entry.header_offset:,}: corrupt archive")
         name_length, extra_length = struct.unpack_from("<HH", header, 26)
         local_name = self._handle.read(name_length)
         if local_name != entry.raw_name:
@@ -295,8 +283,7 @@ def _refusal(entry: _Entry, cap: int, limits: ArchiveLimits) -> tuple[type[Archi
         return ArchiveError, f"uses compression method {entry.method}, which Android cannot read"
     if entry.size > cap:
         return ResourceLimitError, (
-            f"declares {_size(entry.size)} uncompressed, which exceeds the limit of {_size(cap)} "
-            "(possible zip bomb)"
+            f"declares {_size(entry.size)} uncompressed, which exceeds the limit of {_size(cap)} (possible zip bomb)"
         )
     if entry.size > _RATIO_MIN_BYTES and entry.size > limits.max_ratio * max(entry.compressed_size, 1):
         ratio = entry.size / max(entry.compressed_size, 1)
@@ -326,8 +313,7 @@ def _inflate(handle: BinaryIO, compressed_size: int, size: int, label: str) -> b
             out += decompressor.decompress(pending, size - len(out) + 1)
             if len(out) > size:
                 raise ResourceLimitError(
-                    f"{label} inflates beyond its declared size of {_size(size)} "
-                    "(zip bomb lying about its size)"
+                    f"{label} inflates beyond its declared size of {_size(size)} (zip bomb lying about its size)"
                 )
             pending = decompressor.unconsumed_tail
     except zlib.error as exc:
@@ -399,9 +385,7 @@ def _parse(path: Path, handle: BinaryIO, limits: ArchiveLimits) -> ApkArchive:
         _check_magic(path, head)
         sha256 = _hash(handle)
         anomalies = _Anomalies()
-        directory_offset, directory_size, declared_count = _find_central_directory(
-            path, handle, size, anomalies
-        )
+        directory_offset, directory_size, declared_count = _find_central_directory(path, handle, size, anomalies)
         _check_directory_limits(path, directory_size, declared_count, limits)
         entries, names, refused = _read_central_directory(
             path, handle, directory_offset, directory_size, declared_count, limits, anomalies
@@ -410,9 +394,7 @@ def _parse(path: Path, handle: BinaryIO, limits: ArchiveLimits) -> ApkArchive:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     _check_manifest(path, entries, limits)
     _note_code(entries, anomalies)
-    return ApkArchive(
-        path, handle, sha256, size, entries, names, directory_offset, anomalies, refused, limits
-    )
+    return ApkArchive(path, handle, sha256, size, entries, names, directory_offset, anomalies, refused, limits)
 
 
 def _check_magic(path: Path, head: bytes) -> None:
@@ -434,9 +416,7 @@ def _hash(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def _find_central_directory(
-    path: Path, handle: BinaryIO, size: int, anomalies: _Anomalies
-) -> tuple[int, int, int]:
+def _find_central_directory(path: Path, handle: BinaryIO, size: int, anomalies: _Anomalies) -> tuple[int, int, int]:
     """(offset, size, declared entry count) of the central directory, from the (Zip64) end record."""
     tail_length = min(size, _END_RECORD.size + _MAX_COMMENT)
     tail_start = size - tail_length
@@ -451,9 +431,7 @@ def _find_central_directory(
                 break
         position = tail.rfind(_END_SIGNATURE, 0, position)
     if position < 0:
-        raise ArchiveError(
-            f"{path}: no end-of-central-directory record: the file is truncated or not a zip archive"
-        )
+        raise ArchiveError(f"{path}: no end-of-central-directory record: the file is truncated or not a zip archive")
     _, disk, directory_disk, _, count, directory_size, directory_offset, comment_length = record
     end_offset = tail_start + position
     directory_limit = end_offset  # the central directory must end before this
@@ -474,11 +452,9 @@ def _find_central_directory(
             handle.seek(zip64_offset)
             zip64 = handle.read(_ZIP64_END_RECORD.size)
             if zip64[:4] != _ZIP64_END_SIGNATURE:
-                raise ArchiveError(
-                    f"{path}: Zip64 end record missing at offset {zip64_offset:,}: corrupt archive"
-                )
-            (_, _, _, _, disk, directory_disk, _, count, directory_size, directory_offset) = (
-                _ZIP64_END_RECORD.unpack(zip64)
+                raise ArchiveError(f"{path}: Zip64 end record missing at offset {zip64_offset:,}: corrupt archive")
+            (_, _, _, _, disk, directory_disk, _, count, directory_size, directory_offset) = _ZIP64_END_RECORD.unpack(
+                zip64
             )
             directory_limit = zip64_offset
 
@@ -495,9 +471,7 @@ def _find_central_directory(
     return directory_offset, directory_size, count
 
 
-def _check_directory_limits(
-    path: Path, directory_size: int, declared_count: int, limits: ArchiveLimits
-) -> None:
+def _check_directory_limits(path: Path, directory_size: int, declared_count: int, limits: ArchiveLimits) -> None:
     if declared_count > limits.max_entries:
         raise ArchiveError(
             f"{path}: too many entries: the archive declares {declared_count:,}, more than the limit of "
@@ -534,8 +508,7 @@ def _read_central_directory(
     while position + _CENTRAL_HEADER.size <= directory_size:
         if index == limits.max_entries:
             raise ArchiveError(
-                f"{path}: too many entries: the central directory holds more than the limit of "
-                f"{limits.max_entries:,}"
+                f"{path}: too many entries: the central directory holds more than the limit of {limits.max_entries:,}"
             )
         (
             signature,
@@ -557,9 +530,7 @@ def _read_central_directory(
             header_offset,
         ) = _CENTRAL_HEADER.unpack_from(directory, position)
         if signature != _CENTRAL_SIGNATURE:
-            raise ArchiveError(
-                f"{path}: corrupt central directory: record #{index + 1} has no valid signature"
-            )
+            raise ArchiveError(f"{path}: corrupt central directory: record #{index + 1} has no valid signature")
         name_start = position + _CENTRAL_HEADER.size
         position = name_start + name_length + extra_length + comment_length
         if position > directory_size:
@@ -676,9 +647,7 @@ def _note_name(name: str, anomalies: _Anomalies) -> None:
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
         anomalies.add("absolute names", f"entry {_show(name)} has an absolute path")
     if ".." in parts:
-        anomalies.add(
-            "path-traversal names", f"entry {_show(name)} has a path-traversal name ('..' component)"
-        )
+        anomalies.add("path-traversal names", f"entry {_show(name)} has a path-traversal name ('..' component)")
     if "\\" in name:
         anomalies.add(
             "names with backslashes",
@@ -707,8 +676,7 @@ def _note_code(entries: dict[str, _Entry], anomalies: _Anomalies) -> None:
     if not loaded:
         anomalies.add(
             "code anomalies",
-            "no classes.dex: the APK carries no code that Android loads (resource-only, or code "
-            "fetched at runtime)",
+            "no classes.dex: the APK carries no code that Android loads (resource-only, or code fetched at runtime)",
         )
     for name in entries:
         if _DEX_NAME.fullmatch(name) and name not in loaded:

@@ -75,9 +75,7 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
         scan.skipped_units += index.error_count
         if index.error_count > len(index.errors):
             scan.errors.append(
-                PartError(
-                    dex.name, f"{index.error_count - len(index.errors)} further decoding errors not listed"
-                )
+                PartError(dex.name, f"{index.error_count - len(index.errors)} further decoding errors not listed")
             )
         scan.instructions += index.instructions_scanned
     scan.program.seal(indexes)
@@ -102,13 +100,9 @@ def call_sites(scan: CodeScan, sdk_db: SdkDatabase) -> tuple[ApiCallSite, ...]:
         def caller(local: int, _d: int = d) -> MethodRef:
             return MethodRef(*program.node_key(program.node(_d, local)))
 
-        def add(
-            api: SensitiveApi, local: int, ref: str, off: int, arg: str | None, _dex: DexImage = dex
-        ) -> None:
+        def add(api: SensitiveApi, local: int, ref: str, off: int, arg: str | None, _dex: DexImage = dex) -> None:
             who = caller(local)
-            sites.append(
-                ApiCallSite(api.id, ref, api.pi_types, who, _dex.name, off, owner(who.class_name), arg)
-            )
+            sites.append(ApiCallSite(api.id, ref, api.pi_types, who, _dex.name, off, owner(who.class_name), arg))
 
         if t.methods:
             wanted = t.methods

@@ -32,9 +32,7 @@ CONSENT_WORDS = re.compile(
     r"agree|consent|privacy|accept|protocol|policy|authori[sz]|gdpr|permit|allow|同意|隐私|授权|协议",
     re.IGNORECASE,
 )
-NEGATED_WORDS = re.compile(
-    r"not|need|show|first|refuse|reject|deny|disagree|unagree|never|pending", re.IGNORECASE
-)
+NEGATED_WORDS = re.compile(r"not|need|show|first|refuse|reject|deny|disagree|unagree|never|pending", re.IGNORECASE)
 
 IF_EQZ = 0x38
 IF_NEZ = 0x39
@@ -110,11 +108,7 @@ class GuardFinder:
         wanted = set(regs)
         for i in range(call - 1, max(-1, call - 16), -1):
             ins = self.insns[i]
-            if (
-                ins.op in (CONST_STRING, CONST_STRING_JUMBO)
-                and ins.regs[0] in wanted
-                and ins.regs[0] not in found
-            ):
+            if ins.op in (CONST_STRING, CONST_STRING_JUMBO) and ins.regs[0] in wanted and ins.regs[0] not in found:
                 with contextlib.suppress(DexFormatError):
                     found[ins.regs[0]] = self.dex.string(ins.index) if ins.index is not None else ""
         return list(found.values())
@@ -159,9 +153,7 @@ class GuardFinder:
     def _refused_successor(self, ins: Instruction, g: int) -> int | None:
         """The block that runs when the consent value is false."""
         block: Block = self.blocks[g]
-        target = next(
-            (b for b, blk in enumerate(self.blocks) if self.insns[blk.start].offset == ins.targets[0]), None
-        )
+        target = next((b for b, blk in enumerate(self.blocks) if self.insns[blk.start].offset == ins.targets[0]), None)
         fallthrough = g + 1 if block.end < len(self.insns) else None
         if target is None or fallthrough is None:
             return None

@@ -86,15 +86,11 @@ def build_manifest_evidence(
     def boolean(element: etree._Element | None, name: str) -> bool | None:
         return _bool(_attr(element, name), adapter)
 
-    components = (
-        tuple(_components(application, package, target_sdk, adapter)) if application is not None else ()
-    )
+    components = tuple(_components(application, package, target_sdk, adapter)) if application is not None else ()
     permissions = _permissions(root, permission_table)
     evidence = ManifestEvidence(
         permissions=permissions,
-        declared_permissions=tuple(
-            dict.fromkeys(n for p in root.findall("permission") if (n := _attr(p, "name")))
-        ),
+        declared_permissions=tuple(dict.fromkeys(n for p in root.findall("permission") if (n := _attr(p, "name")))),
         application_class=_class_name(package, _attr(application, "name")),
         launcher_activities=_launcher_activities(components),
         components=components,
@@ -202,9 +198,7 @@ def _component_permission(element: etree._Element) -> str | None:
 
 def _launcher_activities(components: tuple[Component, ...]) -> tuple[str, ...]:
     """The activity classes that start from the launcher (an alias counts as its target activity)."""
-    return tuple(
-        dict.fromkeys(c.name for c in components if c.kind == "activity" and c.is_launcher and c.enabled)
-    )
+    return tuple(dict.fromkeys(c.name for c in components if c.kind == "activity" and c.is_launcher and c.enabled))
 
 
 def _is_launcher(element: etree._Element) -> bool:
@@ -235,17 +229,13 @@ def _meta_data(application: etree._Element, package: str, adapter: AndroguardAda
             yield MetaData(name=name, value=value, scope=scope)
 
 
-def _package_visibility(
-    root: etree._Element, permissions: tuple[PermissionRequest, ...]
-) -> PackageVisibility:
+def _package_visibility(root: etree._Element, permissions: tuple[PermissionRequest, ...]) -> PackageVisibility:
     packages: list[str] = []
     actions: list[str] = []
     providers: list[str] = []
     for queries in root.findall("queries"):
         packages += [n for p in queries.findall("package") if (n := _attr(p, "name"))]
-        actions += [
-            n for i in queries.findall("intent") for a in i.findall("action") if (n := _attr(a, "name"))
-        ]
+        actions += [n for i in queries.findall("intent") for a in i.findall("action") if (n := _attr(a, "name"))]
         for provider in queries.findall("provider"):
             providers += [a.strip() for a in (_attr(provider, "authorities") or "").split(";") if a.strip()]
     return PackageVisibility(

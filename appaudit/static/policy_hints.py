@@ -268,18 +268,12 @@ def _scan_layouts(
     policy_ids = {s.resource_id for s in strings if kw.policy_matches(_URL.sub(" ", s.value))}
     id_needles = {rid: rid.to_bytes(4, "little") for rid in policy_ids}
     text_needles = [
-        needle
-        for phrase in kw.policy_phrases
-        for needle in (phrase.encode("utf-16-le"), phrase.encode("utf-8"))
+        needle for phrase in kw.policy_phrases for needle in (phrase.encode("utf-16-le"), phrase.encode("utf-8"))
     ]
 
-    layouts = [
-        n for n in archive.names if n.startswith("res/layout") and n.endswith(".xml") and n.count("/") == 2
-    ]
+    layouts = [n for n in archive.names if n.startswith("res/layout") and n.endswith(".xml") and n.count("/") == 2]
     if len(layouts) > MAX_LAYOUTS:
-        errors.append(
-            PartError("res/layout", f"only the first {MAX_LAYOUTS} of {len(layouts)} layouts scanned")
-        )
+        errors.append(PartError("res/layout", f"only the first {MAX_LAYOUTS} of {len(layouts)} layouts scanned"))
         layouts = layouts[:MAX_LAYOUTS]
 
     found: list[str] = []
@@ -287,9 +281,7 @@ def _scan_layouts(
     for path in layouts:
         size = archive.entry_size(path)
         if size > budget:
-            errors.append(
-                PartError("res/layout", f"layout byte budget spent; {path} and later layouts unread")
-            )
+            errors.append(PartError("res/layout", f"layout byte budget spent; {path} and later layouts unread"))
             break
         budget -= size
         try:
@@ -340,9 +332,7 @@ def _reference_id(value: str) -> int | None:
 # --------------------------------------------------------------------------- documents
 
 
-def _scan_documents(
-    archive: ApkArchive, kw: PolicyKeywords, errors: list[PartError]
-) -> tuple[PolicyDocument, ...]:
+def _scan_documents(archive: ApkArchive, kw: PolicyKeywords, errors: list[PartError]) -> tuple[PolicyDocument, ...]:
     documents: list[PolicyDocument] = []
     budget = MAX_DOCUMENT_TOTAL_BYTES
     candidates = [

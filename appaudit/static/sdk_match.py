@@ -184,9 +184,7 @@ class _NameIndex:
 
     def find(self, name: str) -> list[tuple[SdkEntry, str]]:
         found = list(self.exact.get(name, ()))
-        found += [
-            (entry, signature) for signature, entry in self.patterns if _pattern_matches(signature, name)
-        ]
+        found += [(entry, signature) for signature, entry in self.patterns if _pattern_matches(signature, name)]
         return found
 
 

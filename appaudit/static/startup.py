@@ -86,9 +86,7 @@ def entry_points(program: Program, manifest: ManifestEvidence) -> list[tuple[Ent
     for kind, cls, name, proto, component in wanted:
         # Inherited lifecycle methods count: a BaseApplication.onCreate runs for its subclass.
         node = (
-            program.find_method(cls, name, proto)
-            if name.startswith("<")
-            else program.find_definition(cls, name, proto)
+            program.find_method(cls, name, proto) if name.startswith("<") else program.find_definition(cls, name, proto)
         )
         if node is None or node in seen:
             continue
@@ -361,9 +359,7 @@ class StartupAnalyser:
             owner = self._owner(dex.type_name(dex.method_class_idx(midx)))
             sdk = self.sdk_db.get(owner) if owner else None
             if sdk is not None and not sdk.init_calls:
-                out.append(
-                    ("sdk_call", sdk.id, sdk.pi_types, method_ref_text(dex.method_key(midx)), sdk.id, ())
-                )
+                out.append(("sdk_call", sdk.id, sdk.pi_types, method_ref_text(dex.method_key(midx)), sdk.id, ()))
         result = tuple(out)
         self._callee_cache[key] = result
         return result
@@ -416,9 +412,7 @@ class StartupAnalyser:
         for fidx, off in ci.fields_read.get(local, ()):
             for api in t.fields.get(fidx, ()):
                 cls = dex.type_name(dex.field_class_idx(fidx))
-                hits.append(
-                    _Hit("sensitive_api", api.id, api.pi_types, f"{cls}->{dex.field_name(fidx)}", node, off)
-                )
+                hits.append(_Hit("sensitive_api", api.id, api.pi_types, f"{cls}->{dex.field_name(fidx)}", node, off))
         return hits
 
     # ------------------------------------------------------------------ the analysis
@@ -450,9 +444,7 @@ class StartupAnalyser:
                 if key in seen:
                     continue
                 seen.add(key)
-                unguarded = node in strict.state and not (
-                    self._may_guard(node) and self._guarded(node, hit.offset)
-                )
+                unguarded = node in strict.state and not (self._may_guard(node) and self._guarded(node, hit.offset))
                 search = strict if unguarded else free
                 nodes, steps = self._chain(search, node)
                 guard = None

@@ -76,9 +76,7 @@ def async_task_classes(program: Program) -> list[str]:
     return [
         desc
         for desc, info in program.classes.items()
-        if info.superclass is not None
-        and desc not in ASYNC_ANCESTORS
-        and program.is_subtype(desc, ASYNC_ANCESTORS)
+        if info.superclass is not None and desc not in ASYNC_ANCESTORS and program.is_subtype(desc, ASYNC_ANCESTORS)
     ]
 
 
@@ -120,9 +118,7 @@ def _consent_fields(dex: DexImage) -> list[int]:
     if bool_type is None:
         return []
     return [
-        f
-        for f in range(dex.field_count)
-        if dex.field_type_idx(f) == bool_type and names_consent(dex.field_name(f))
+        f for f in range(dex.field_count) if dex.field_type_idx(f) == bool_type and names_consent(dex.field_name(f))
     ]
 
 

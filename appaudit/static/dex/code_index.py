@@ -173,9 +173,7 @@ def _scan_method(dex: DexImage, index: CodeIndex, local: int, code_off: int, int
             if act == 1:
                 m = data[p + 2] | (data[p + 3] << 8)
                 if m >= method_count:
-                    raise DexFormatError(
-                        f"invoke at code unit {(p - start) >> 1} names method {m} out of range"
-                    )
+                    raise DexFormatError(f"invoke at code unit {(p - start) >> 1} names method {m} out of range")
                 callees_append(m)
                 offsets_append((p - start) >> 1)
             elif act == 6:

@@ -156,9 +156,7 @@ def _switch_targets(data: bytes, start: int, base: int, payload_off: int) -> tup
         first = pos + 4 + 4 * size
     else:
         raise DexFormatError(f"switch at {base} points to a payload of unknown kind 0x{ident:04x}")
-    return tuple(
-        base + _s32(int.from_bytes(data[first + 4 * i : first + 4 * i + 4], "little")) for i in range(size)
-    )
+    return tuple(base + _s32(int.from_bytes(data[first + 4 * i : first + 4 * i + 4], "little")) for i in range(size))
 
 
 @dataclass(frozen=True, slots=True)

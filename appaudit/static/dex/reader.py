@@ -169,9 +169,7 @@ class DexImage:
 
         def section(what: str, off: int, count: int, item: int) -> None:
             if count and (off <= 0 or off + count * item > size):
-                raise DexFormatError(
-                    f"{name}: {what} table (0x{off:x} + {count}×{item}) lies outside the file"
-                )
+                raise DexFormatError(f"{name}: {what} table (0x{off:x} + {count}×{item}) lies outside the file")
 
         section("string_ids", string_ids_off, string_ids_size, 4)
         section("type_ids", type_ids_off, type_ids_size, 4)
@@ -251,9 +249,7 @@ class DexImage:
     def _proto_descriptor(self, proto_idx: int) -> str:
         if not 0 <= proto_idx < self.proto_count:
             raise DexFormatError(f"{self.name}: proto index {proto_idx} out of range")
-        _shorty, return_idx, params_off = struct.unpack_from(
-            "<III", self.data, self._proto_off + 12 * proto_idx
-        )
+        _shorty, return_idx, params_off = struct.unpack_from("<III", self.data, self._proto_off + 12 * proto_idx)
         params = "".join(self.type_name(t) for t in self._type_list(params_off))
         return f"({params}){self.type_name(return_idx)}"
 
