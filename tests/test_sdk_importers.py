@@ -37,7 +37,8 @@ from appaudit.knowledge.user_db import (
 DATA = Path(__file__).resolve().parent / "data" / "importers"
 EXODUS = DATA / "exodus_trackers.json"
 SDKJSON = DATA / "sdk.json"
-UPSTREAM_LIBCHECKER = Path("/work/shared/data/upstream/libchecker_rules_v3.db")
+# The project's shared data sits beside the checkout (as in CI: <dir>/main and <dir>/shared).
+UPSTREAM_LIBCHECKER = Path(__file__).resolve().parents[2] / "shared" / "data" / "upstream" / "libchecker_rules_v3.db"
 
 
 def build_libchecker_db(path: Path, sql: str | None = None) -> Path:
