@@ -705,3 +705,28 @@ def test_sdk_usage_is_shown_with_its_evidence(tmp_path) -> None:
     html = render_html(scan_apk(apk).bundle, generated_by="test")
     assert "initialised at start-up behind a consent check" in html
     assert "SdkBootstrap;-&gt;start" in html  # the usage evidence (a chain), escaped
+
+
+def test_many_startup_findings_are_capped_and_summarised_never_dropped() -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from appaudit.pipeline import scan_apk
+    from appaudit.report.html import render_html
+    from appaudit.report.view.startup import MAX_FINDING_CARDS
+
+    apk = Path(__file__).resolve().parent.parent / "fixtures" / "apps" / "violating" / "violating.apk"
+    bundle = scan_apk(apk).bundle
+    template = next(f for f in bundle.startup.findings if f.target == "tm_getDeviceId")
+    many = tuple(
+        replace(template, chain=(*template.chain[:-1], f"Lcom/x/Caller{i};->read()V", template.chain[-1]))
+        for i in range(500)
+    )
+    bundle = replace(bundle, startup=replace(bundle.startup, findings=bundle.startup.findings + many))
+    html = render_html(bundle, generated_by="test")
+    assert html.count('class="finding unguarded"') == MAX_FINDING_CARDS
+    shown_targets = {f.target for f in bundle.startup.findings}
+    for target in shown_targets:  # every target keeps at least one full card
+        assert f">{target}<" in html
+    hidden = len(bundle.startup.findings) - MAX_FINDING_CARDS
+    assert f"{hidden:,} further findings, summarised" in html

@@ -16,12 +16,19 @@ from appaudit.report.view.model import (
     Notice,
     Row,
     Section,
+    Table,
 )
 from appaudit.report.view.sdks import sdk_names
 from appaudit.report.view.smali import java_class, ref_cell, shorten_ref
 from appaudit.report.view.tables import TableMaker, empty_text
 
+# Findings drawn as full cards; the rest are summarised per target (all of them are in evidence.json).
+MAX_FINDING_CARDS = 60
+
 ENTRY_KIND_LABELS: dict[str, str] = {
+    "application_init": "Application constructor",
+    "provider_init": "ContentProvider constructor",
+    "androidx_startup_initializer": "androidx.startup Initializer.create",
     "application_attach": "Application.attachBaseContext",
     "application_oncreate": "Application.onCreate",
     "provider_oncreate": "ContentProvider.onCreate",
@@ -32,6 +39,7 @@ ENTRY_KIND_LABELS: dict[str, str] = {
 FINDING_KIND_LABELS: dict[str, str] = {
     "sensitive_api": "Sensitive API",
     "sdk_init": "SDK initialisation",
+    "sdk_call": "Call into SDK code",
 }
 
 
@@ -71,6 +79,50 @@ def _finding(f: StartupFinding, names: dict[str, str]) -> FindingView:
 
 def _finding_key(f: StartupFinding) -> tuple:
     return (f.guarded, f.kind != "sdk_init", f.target, str(f.entry_point.method), f.chain)
+
+
+def _split_for_cards(findings: tuple[StartupFinding, ...]) -> tuple[list[StartupFinding], list[StartupFinding]]:
+    """The findings drawn as cards (one per kind, target and guard state first), and the rest."""
+    ordered = sorted(findings, key=_finding_key)
+    firsts: dict[tuple[str, str, bool], StartupFinding] = {}
+    for f in ordered:
+        firsts.setdefault((f.kind, f.target, f.guarded), f)
+    shown = sorted(firsts.values(), key=_finding_key)[:MAX_FINDING_CARDS]
+    chosen = {id(f) for f in shown}
+    for f in ordered:
+        if len(shown) >= MAX_FINDING_CARDS:
+            break
+        if id(f) not in chosen:
+            shown.append(f)
+            chosen.add(id(f))
+    shown.sort(key=_finding_key)
+    return shown, [f for f in ordered if id(f) not in chosen]
+
+
+def _rest_table(rest: list[StartupFinding], table: TableMaker) -> Table:
+    """Findings not drawn as cards, counted per target, with one example caller each."""
+    groups: dict[tuple[bool, str, str], list[StartupFinding]] = {}
+    for f in rest:
+        groups.setdefault((f.guarded, f.kind, f.target), []).append(f)
+    rows = [
+        Row(
+            (
+                Cell(text=target, mono=True),
+                Cell(text=FINDING_KIND_LABELS.get(kind, kind)),
+                Cell(badge=Badge("guarded", "b-ok") if guarded else Badge("no consent check", "b-bad")),
+                Cell(text=f"{len(items):,}", css="num"),
+                ref_cell(items[0].chain[-2] if len(items[0].chain) > 1 else items[0].chain[0]),
+            )
+        )
+        for (guarded, kind, target), items in sorted(groups.items())
+    ]
+    return table(
+        f"{len(rest):,} further findings, summarised (every chain is in evidence.json)",
+        ("Target", "Kind", "Consent check", "Findings", "Example caller"),
+        rows,
+        "",
+        noun="targets",
+    )
 
 
 def _notices(startup: StartupEvidence) -> tuple[Notice, ...]:
@@ -136,7 +188,8 @@ def startup_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     findings: tuple[FindingView, ...] = ()
     if startup is not None:
         names = sdk_names(bundle)
-        findings = tuple(_finding(f, names) for f in sorted(startup.findings, key=_finding_key))
+        shown, rest = _split_for_cards(startup.findings)
+        findings = tuple(_finding(f, names) for f in shown)
     return Section(
         id="startup",
         title="Start-up: reachable before consent",
@@ -152,6 +205,7 @@ def startup_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         facts=_facts(startup) if startup else (),
         findings=FindingList(findings, *_no_findings_text(avail, startup)),
         tables=(
+            *((_rest_table(rest, table),) if startup is not None and rest else ()),
             table(
                 "Entry points",
                 ("Kind", "Method", "Component"),
