@@ -207,7 +207,7 @@ def load_sdk_database(path: Path | None = None) -> SdkDatabase:
     if path is None:
         return _packaged_database()
     source, doc = read_yaml_file(path)
-    return build_sdk_database(source, doc, load_pi_taxonomy(), _packaged_rules())
+    return build_sdk_database(source, doc, load_pi_taxonomy(), packaged_rules())
 
 
 @functools.cache
@@ -226,7 +226,7 @@ class _Rules:
 
 
 @functools.cache
-def _packaged_rules() -> _Rules:
+def packaged_rules() -> _Rules:
     source, doc = read_packaged_yaml(DATA_FILE)
     return _rules_of(source, doc, None)
 
@@ -272,7 +272,7 @@ def build_sdk_database(
                 if owner != sdk.id:
                     raise entry.error(f"{kind} {value!r} is already used by SDK entry {owner!r}")
         entries.append(sdk)
-    _check_relations(source, entries)
+    check_relations(source, entries)
     return SdkDatabase(entries)
 
 
@@ -456,20 +456,22 @@ def _init_call(entry: Entry, call: str) -> str:
     return call
 
 
-def _check_relations(source: str, entries: list[SdkEntry]) -> None:
-    """Every ``parent`` and ``bundles`` id exists; parent chains do not loop."""
-    by_id = {sdk.id: sdk for sdk in entries}
-    for sdk in entries:
+def check_relations(
+    source: str, entries: list[SdkEntry] | Mapping[str, SdkEntry], error: type[DataFileError] = DataFileError
+) -> None:
+    """Every ``parent`` and ``bundles`` id exists; parent chains do not loop. Raises ``error``."""
+    by_id = dict(entries) if isinstance(entries, Mapping) else {sdk.id: sdk for sdk in entries}
+    for sdk in by_id.values():
         for bundled in sdk.bundles:
             if bundled not in by_id or bundled == sdk.id:
                 what = "itself" if bundled == sdk.id else f"unknown entry {bundled!r}"
-                raise DataFileError(f"{source}: SDK entry {sdk.id!r}: 'bundles' names {what}")
+                raise error(f"{source}: SDK entry {sdk.id!r}: 'bundles' names {what}")
         seen = {sdk.id}
         parent = sdk.parent
         while parent is not None:
             if parent not in by_id:
-                raise DataFileError(f"{source}: SDK entry {sdk.id!r}: unknown parent {parent!r}")
+                raise error(f"{source}: SDK entry {sdk.id!r}: unknown parent {parent!r}")
             if parent in seen:
-                raise DataFileError(f"{source}: SDK entry {sdk.id!r}: parent chain loops through {parent!r}")
+                raise error(f"{source}: SDK entry {sdk.id!r}: parent chain loops through {parent!r}")
             seen.add(parent)
             parent = by_id[parent].parent

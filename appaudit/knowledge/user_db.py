@@ -34,9 +34,10 @@ from appaudit.knowledge.sdk_db import (
     DATA_FILE,
     SdkDatabase,
     SdkEntry,
-    _packaged_rules,  # the packaged prefix policy and categories, the floor for every user file
     build_sdk_database,
+    check_relations,
     load_sdk_database,
+    packaged_rules,  # the packaged prefix policy and categories, the floor for every user file
 )
 
 PACKAGED = "packaged"
@@ -58,12 +59,12 @@ class PrefixPolicy:
 
 
 def packaged_prefix_policy() -> PrefixPolicy:
-    rules = _packaged_rules()
+    rules = packaged_rules()
     return PrefixPolicy(tuple(rules.vendor_roots), rules.min_segments)
 
 
 def packaged_categories() -> frozenset[str]:
-    return frozenset(_packaged_rules().categories)
+    return frozenset(packaged_rules().categories)
 
 
 @dataclass
@@ -121,7 +122,7 @@ def check_entry(raw: Mapping[str, Any]) -> str | None:
     """
     entry = {key: value for key, value in raw.items() if key not in ("parent", "bundles")}
     try:
-        build_sdk_database("entry", {"sdks": [entry]}, load_pi_taxonomy(), _packaged_rules())
+        build_sdk_database("entry", {"sdks": [entry]}, load_pi_taxonomy(), packaged_rules())
     except DataFileError as exc:
         return str(exc).removeprefix("entry: ")
     return None
@@ -133,7 +134,7 @@ def entry_as_dict(sdk: SdkEntry, *, loadable: bool = False) -> dict[str, Any]:
     With ``loadable``, a class prefix shorter than the policy minimum gets an ``allow_short`` (the
     original reason is not kept in a loaded entry), so the dict loads again as a user entry.
     """
-    min_segments = _packaged_rules().min_segments
+    min_segments = packaged_rules().min_segments
     prefixes: list[Any] = []
     for prefix in sdk.class_prefixes:
         dotted = prefix[1:].replace("/", ".")
@@ -239,7 +240,7 @@ def _add_layer(layered: LayeredDatabase, source: str, doc: Mapping[str, Any]) ->
                 set_aside[index] = restore
                 raw = checked
         checked_items.append(raw)
-    own = build_sdk_database(source, {**doc, "sdks": checked_items}, load_pi_taxonomy(), _packaged_rules())
+    own = build_sdk_database(source, {**doc, "sdks": checked_items}, load_pi_taxonomy(), packaged_rules())
 
     merged = dict(below)
     added: list[SdkEntry] = []
@@ -255,7 +256,7 @@ def _add_layer(layered: LayeredDatabase, source: str, doc: Mapping[str, Any]) ->
     added_ids = {sdk.id for sdk in added}
     lower = [sdk for sdk in merged.values() if sdk.id not in added_ids]
     _check_unique_owners(source, lower, added, layered.origins)
-    _check_relations(source, merged)
+    check_relations(source, merged, UserDataError)
 
     layered.database = SdkDatabase(merged.values())
     for index, sdk in enumerate(added):
@@ -308,20 +309,3 @@ def _without_outside_references(
             checked["bundles"] = [item for item in bundles if item not in outside]
             restore["bundles"] = tuple(bundles)
     return checked, restore
-
-
-def _check_relations(source: str, entries: Mapping[str, SdkEntry]) -> None:
-    """Across all layers: every parent and bundled id exists, and parent chains do not loop."""
-    for sdk in entries.values():
-        for bundled in getattr(sdk, "bundles", ()):
-            if bundled not in entries or bundled == sdk.id:
-                raise UserDataError(f"{source}: SDK entry {sdk.id!r}: 'bundles' names unknown entry {bundled!r}")
-        seen = {sdk.id}
-        parent = sdk.parent
-        while parent is not None:
-            if parent not in entries:
-                raise UserDataError(f"{source}: SDK entry {sdk.id!r}: unknown parent {parent!r}")
-            if parent in seen:
-                raise UserDataError(f"{source}: SDK entry {sdk.id!r}: parent chain loops through {parent!r}")
-            seen.add(parent)
-            parent = entries[parent].parent
