@@ -1,0 +1,1 @@
+"""The Determination Rules catalog and the logic of each item (installed as ``appaudit.checks``)."""
