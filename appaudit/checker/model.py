@@ -1,0 +1,87 @@
+"""What a check says about one item: a verdict from a closed set, with the evidence behind it.
+
+A violation or a pass must cite at least one :class:`EvidenceRef`; :class:`ItemResult` refuses to be
+built otherwise, so a check that forgets its evidence fails loudly (and ``evaluate`` records an
+``error`` for that item) instead of producing an unfounded verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from appaudit.evidence.model import Confidence
+
+__all__ = ["CheckResult", "Confidence", "EvidenceRef", "ItemResult", "Score", "Tally", "Verdict"]
+
+
+class Verdict(StrEnum):
+    VIOLATION = "violation"
+    PASS = "pass"
+    NEEDS_REVIEW = "needs_review"  # the evidence gives a reviewer something concrete; a human decides
+    NOT_ASSESSED = "not_assessed"  # the evidence this item needs was not collected (see ``needs``)
+    INCONCLUSIVE = "inconclusive"  # the evidence was collected but cannot settle the item
+    ERROR = "error"  # the check itself failed
+
+
+DECIDED = frozenset({Verdict.VIOLATION, Verdict.PASS})
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A pointer into ``evidence.json`` that supports a verdict."""
+
+    # startup_finding | api_call | sdk | permission | policy_hint | component | part | endpoint | entry_point
+    kind: str
+    ref: str  # a stable path into evidence.json, e.g. "startup.findings[3]" or "policy_hints.documents[0]"
+    detail: str = ""  # human-readable: the chain, the URL, the permission name, ...
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str  # "III.1"
+    verdict: Verdict
+    confidence: Confidence | None  # None for not_assessed and error
+    summary: str
+    evidence: tuple[EvidenceRef, ...] = ()
+    needs: tuple[str, ...] = ()  # the runs that would (better) assess the item
+    source: str = "machine"  # "machine" today; "auditor" once assessment files exist
+
+    def __post_init__(self) -> None:
+        if self.verdict in DECIDED and not self.evidence:
+            raise ValueError(f"{self.item_id}: a {self.verdict} verdict must cite evidence")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Verdict counts and the score of one scope: a category ("I" … "VI") or "overall"."""
+
+    scope: str
+    items: int  # how many items the scope has (31 overall)
+    violation: int
+    passed: int
+    needs_review: int
+    inconclusive: int
+    not_assessed: int
+    error: int
+    decided: int  # violation + passed
+    pass_ratio: float | None  # passed / decided; None when nothing was decided
+    coverage: float  # decided / items
+    grade: str  # a letter, or "insufficient evidence" below the coverage floor
+
+
+@dataclass(frozen=True)
+class Score:
+    overall: Tally
+    categories: tuple[Tally, ...]
+    coverage_floor: float
+    formula: str  # the scoring rule in words, so a report can show it
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    results: tuple[ItemResult, ...]
+    score: Score
+
+    def result(self, item_id: str) -> ItemResult | None:
+        return next((r for r in self.results if r.item_id == item_id), None)
