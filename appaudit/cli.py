@@ -142,9 +142,11 @@ def demo(ctx: click.Context, output: Path | None) -> None:
 def _register_commands() -> None:
     """Command groups that live in their own modules (imported lightly: click only)."""
     from appaudit.commands.check import check
+    from appaudit.commands.rules import rules
     from appaudit.commands.sdks import sdks
 
     main.add_command(check)
+    main.add_command(rules)
     main.add_command(sdks)
 
 

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from appaudit import __version__
+from appaudit.checker.model import CheckResult
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.report.view import DEFAULT_MAX_ROWS, build_view
 
@@ -44,15 +45,19 @@ def _stylesheet() -> Markup:
     return Markup(css)
 
 
-def render_html(bundle: EvidenceBundle, *, generated_by: str, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    """The report as one HTML document; the same bundle always gives the same bytes."""
-    view = build_view(bundle, generated_by=generated_by, max_rows=max_rows)
+def render_html(
+    bundle: EvidenceBundle, *, generated_by: str, max_rows: int = DEFAULT_MAX_ROWS, check: CheckResult | None = None
+) -> str:
+    """The report as one HTML document; the same inputs always give the same bytes."""
+    view = build_view(bundle, generated_by=generated_by, max_rows=max_rows, check=check)
     return _environment().get_template(TEMPLATE).render(view=view, stylesheet=_stylesheet())
 
 
-def write_html(bundle: EvidenceBundle, path: Path, *, generated_by: str | None = None) -> None:
+def write_html(
+    bundle: EvidenceBundle, path: Path, *, generated_by: str | None = None, check: CheckResult | None = None
+) -> None:
     """Write the report atomically, so a crash never leaves half a page behind."""
-    html = render_html(bundle, generated_by=generated_by or f"appaudit {__version__}")
+    html = render_html(bundle, generated_by=generated_by or f"appaudit {__version__}", check=check)
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(html, encoding="utf-8")

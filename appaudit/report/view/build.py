@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from appaudit.checker.model import CheckResult
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.report.view.api_calls import api_calls_section
 from appaudit.report.view.endpoints import endpoints_section
 from appaudit.report.view.header import build_header
+from appaudit.report.view.items import items_section
 from appaudit.report.view.manifest import (
     components_section,
     network_security_section,
@@ -21,11 +23,18 @@ from appaudit.report.view.summary import summary_items
 from appaudit.report.view.tables import DEFAULT_MAX_ROWS
 
 
-def build_view(bundle: EvidenceBundle, *, generated_by: str, max_rows: int = DEFAULT_MAX_ROWS) -> ReportView:
-    """Turn an evidence bundle into everything the report template prints."""
+def build_view(
+    bundle: EvidenceBundle,
+    *,
+    generated_by: str,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    check: CheckResult | None = None,
+) -> ReportView:
+    """Turn an evidence bundle (and the checker's verdicts, when computed) into what the template prints."""
     header = build_header(bundle)
     sections = (
-        scope_section(bundle),
+        scope_section(bundle, verdicts_included=check is not None),
+        items_section(check, max_rows),
         startup_section(bundle, max_rows),
         sdks_section(bundle, max_rows),
         permissions_section(bundle, max_rows),

@@ -36,6 +36,19 @@ NOT_ASSESSED: tuple[tuple[str, str], ...] = (
     ),
 )
 
+# With the checker's verdicts in the report, the 31 items are no longer "not produced"; items the
+# static evidence cannot decide say so in the items section itself.
+NOT_ASSESSED_WITH_VERDICTS = tuple(
+    (title, text)
+    if title != "The 31-item verdicts"
+    else (
+        "Items that need other evidence",
+        "Verdicts below come from static evidence only: items that need traffic, a device run, the "
+        "policy text or an auditor are marked not assessed, never pass.",
+    )
+    for title, text in NOT_ASSESSED
+)
+
 # Part state -> (badge text, badge class, row class).
 _STATUS_SHOWN = {
     "ok": ("ok", "b-ok", ""),
@@ -62,7 +75,7 @@ def _part_row(name: str, part: PartStatus | None) -> Row:
     return Row((Cell(text=label, sub=name), Cell(badge=Badge(text, badge_css)), time, notes), css=row_css)
 
 
-def scope_section(bundle: EvidenceBundle) -> Section:
+def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) -> Section:
     """What was not validated, failed parts first, then every part's status, time and errors."""
     names = list(EXPECTED_PARTS) + sorted({p.name for p in bundle.parts} - set(EXPECTED_PARTS))
     rows = [_part_row(name, bundle.part(name)) for name in names]
@@ -71,7 +84,9 @@ def scope_section(bundle: EvidenceBundle) -> Section:
             "n-info",
             "Not assessed in this run",
             "Static analysis only. The following were not assessed, so nothing in this report says they are fine:",
-            facts=tuple(Fact(t, Cell(text=d)) for t, d in NOT_ASSESSED),
+            facts=tuple(
+                Fact(t, Cell(text=d)) for t, d in (NOT_ASSESSED_WITH_VERDICTS if verdicts_included else NOT_ASSESSED)
+            ),
         )
     ]
     bad = [r for r in rows if r.css == "row-bad"]
