@@ -56,12 +56,20 @@ def _default_output(package: str | None, version: str | None) -> Path:
     return Path("reports") / safe[:120]
 
 
-def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_dbs: Sequence[Path], html: bool) -> None:
+def _run_scan(
+    ctx: click.Context,
+    apk: Path,
+    output: Path | None,
+    sdk_dbs: Sequence[Path],
+    html: bool,
+    fail_on: str | None = None,
+    exit_zero: bool = False,
+) -> None:
     from appaudit.console import Console
 
     console = Console(quiet=ctx.obj.quiet)
     try:
-        code = _scan_and_write(console, apk, output, sdk_dbs, html)
+        code = _scan_and_write(console, apk, output, sdk_dbs, html, fail_on, exit_zero)
     except AppauditError as exc:
         console.error(str(exc))
         if ctx.obj.debug:
@@ -78,7 +86,17 @@ def _run_scan(ctx: click.Context, apk: Path, output: Path | None, sdk_dbs: Seque
     sys.exit(code)
 
 
-def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_dbs: Sequence[Path], html: bool) -> int:
+def _scan_and_write(
+    console: Console,
+    apk: Path,
+    output: Path | None,
+    sdk_dbs: Sequence[Path],
+    html: bool,
+    fail_on: str | None,
+    exit_zero: bool,
+) -> int:
+    from appaudit.checker.run import evaluate
+    from appaudit.commands.check import exit_code_for
     from appaudit.evidence import codec
     from appaudit.pipeline import scan_apk
 
@@ -91,16 +109,23 @@ def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_dbs: S
         step("Writing evidence and report")
         out.mkdir(parents=True, exist_ok=True)
         codec.write(bundle, out / "evidence.json")
+        step("Evaluating the 31 items")
+        verdicts = evaluate(bundle)
+        codec.write_json(verdicts, out / "verdicts.json")
         report = None
         if html:
             from appaudit.report.html import write_html
 
             report = out / "report.html"
-            write_html(bundle, report)
-    console.summary(bundle, out / "evidence.json", report)
+            write_html(bundle, report, check=verdicts)
+    console.summary(bundle, out / "evidence.json", report, verdicts)
     for problem in result.internal_errors:
         console.error(f"internal error in part {problem}")
-    return ExitCode.INTERNAL_ERROR if result.internal_errors else ExitCode.OK
+    if result.internal_errors:
+        return ExitCode.INTERNAL_ERROR
+    if fail_on is None:  # scan gates only when asked to; `appaudit check` gates by default
+        return ExitCode.INTERNAL_ERROR if any(r.verdict.value == "error" for r in verdicts.results) else ExitCode.OK
+    return exit_code_for(verdicts, fail_on, exit_zero=exit_zero)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -114,15 +139,30 @@ def _scan_and_write(console: Console, apk: Path, output: Path | None, sdk_dbs: S
     help="Add this user SDK database (YAML) on top of the built-in one; repeatable, later files win. An entry "
     "with a built-in id replaces that entry (see `appaudit sdks import`).",
 )  # fmt: skip
-@click.option("--no-html", is_flag=True, help="Write evidence.json only.")
+@click.option("--no-html", is_flag=True, help="Write evidence.json and verdicts.json only.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "inconclusive", "needs-review"]),
+    default=None,
+    help="Exit 1 when an item's verdict is at or above LEVEL (default: scan does not gate; see `appaudit check`).",
+)
+@click.option("--exit-zero", is_flag=True, help="With --fail-on: exit 0 anyway when the run completed.")
 @click.pass_context
-def scan(ctx: click.Context, apk: Path, output: Path | None, sdk_dbs: tuple[Path, ...], no_html: bool) -> None:
+def scan(
+    ctx: click.Context,
+    apk: Path,
+    output: Path | None,
+    sdk_dbs: tuple[Path, ...],
+    no_html: bool,
+    fail_on: str | None,
+    exit_zero: bool,
+) -> None:
     """Statically analyse APK and write evidence.json and report.html.
 
     Extracts the app's identity, manifest, embedded third-party SDKs, privacy-sensitive API calls,
     what runs at start-up before consent (with call chains), privacy-policy hints and endpoints.
     """
-    _run_scan(ctx, apk, output, sdk_dbs, not no_html)
+    _run_scan(ctx, apk, output, sdk_dbs, not no_html, fail_on, exit_zero)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
 
 from appaudit.evidence.model import EvidenceBundle, Status
+
+if TYPE_CHECKING:
+    from appaudit.checker.model import CheckResult
 
 _STATUS_STYLE = {
     Status.OK: "green",
@@ -52,7 +56,9 @@ class Console:
 
             yield step
 
-    def summary(self, bundle: EvidenceBundle, evidence: Path, report: Path | None) -> None:
+    def summary(
+        self, bundle: EvidenceBundle, evidence: Path, report: Path | None, verdicts: CheckResult | None = None
+    ) -> None:
         if self.quiet:
             return
         table = Table(title="appaudit static scan", show_header=False, title_justify="left")
@@ -88,6 +94,19 @@ class Console:
                 )  # fmt: skip
         for anomaly in bundle.archive_anomalies[:5]:
             table.add_row("Archive anomaly", Text(anomaly, style="yellow"))
+        if verdicts is not None:
+            t = verdicts.score.overall
+            violated = [r.item_id for r in verdicts.results if r.verdict.value == "violation"]
+            table.add_row(
+                "Determination Rules",
+                Text(
+                    f"{t.violation} violation{'s' if t.violation != 1 else ''}"
+                    + (f" ({', '.join(violated)})" if violated else "")
+                    + f", {t.passed} pass, {t.needs_review} needs review, {t.not_assessed} not assessed"
+                    + f" — {t.grade}",
+                    style="red" if violated else "",
+                ),
+            )
         table.add_row("Evidence", Text(str(evidence)))
         if report:
             table.add_row("Report", Text(str(report)))

@@ -171,3 +171,20 @@ def test_invalid_user_sdk_database_is_an_input_error(tmp_path: Path) -> None:
     result = run("scan", str(APPS / "violating" / "violating.apk"), "-o", str(tmp_path / "o"), "--sdk-db", str(bad))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "bad.yaml" in result.stderr
+
+
+def test_scan_writes_verdicts_and_gates_only_when_asked(tmp_path: Path) -> None:
+    violating = str(APPS / "violating" / "violating.apk")
+    plain = run("scan", violating, "-o", str(tmp_path / "a"), "--no-html")
+    assert plain.returncode == 0  # no --fail-on: report-only
+    verdicts = json.loads((tmp_path / "a" / "verdicts.json").read_text(encoding="utf-8"))
+    assert {r["item_id"]: r["verdict"] for r in verdicts["results"]}["III.1"] == "violation"
+    assert "2 violations (I.1, III.1)" in plain.stderr
+    assert run("scan", violating, "-o", str(tmp_path / "b"), "--fail-on", "violation").returncode == 1
+    assert run("scan", violating, "-o", str(tmp_path / "c"), "--fail-on", "violation", "--exit-zero").returncode == 0
+    compliant = run(
+        "scan", str(APPS / "compliant" / "compliant.apk"), "-o", str(tmp_path / "d"), "--fail-on", "violation"
+    )
+    assert compliant.returncode == 0
+    html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
+    assert "Determination Rules: 31 items" in html and "III.1" in html

@@ -36,8 +36,13 @@ def dumps(bundle: EvidenceBundle) -> str:
 
 def write(bundle: EvidenceBundle, path: Path) -> None:
     """Write atomically so a crash never leaves a half-written evidence file."""
+    write_json(bundle, path)
+
+
+def write_json(value: Any, path: Path) -> None:
+    """Any dataclass tree as JSON, written atomically."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(dumps(bundle), encoding="utf-8")
+    tmp.write_text(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(path)
 
 
