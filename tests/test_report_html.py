@@ -509,7 +509,7 @@ def test_failed_parts_say_not_assessed_never_none_found():
     assert "No component is exported" not in html
     assert "The app requests no permission" not in html
     scope = dom.text("scope")
-    assert "8 evidence parts failed or not recorded" in scope
+    assert "9 evidence parts failed or not recorded" in scope
     assert "sdks exploded" in scope
     # The at-a-glance cards say "not assessed", not 0.
     cards = {item.label: item.value for item in build_view(minimal_bundle(), generated_by="x").summary}

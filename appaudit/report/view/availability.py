@@ -19,6 +19,7 @@ EXPECTED_PARTS: tuple[str, ...] = (
     "sdks",
     "api_calls",
     "startup",
+    "sdk_usage",
     "policy_hints",
     "endpoints",
 )
@@ -30,6 +31,7 @@ PART_LABELS: dict[str, str] = {
     "sdks": "Embedded SDKs",
     "api_calls": "Sensitive API call sites",
     "startup": "Start-up reachability",
+    "sdk_usage": "SDK usage",
     "policy_hints": "Privacy-policy hints",
     "endpoints": "Network endpoints",
 }
