@@ -519,9 +519,9 @@ def test_failed_parts_say_not_assessed_never_none_found():
         "Dangerous permissions": "not assessed",
         "Sensitive call sites": "not assessed",
         "Endpoints": "not assessed",
-        "Evidence parts": "0/8",
+        "Evidence parts": "0/9",
     }
-    assert "not assessed" in dom.text("summary") and "0/8" in dom.text("summary")
+    assert "not assessed" in dom.text("summary") and "0/9" in dom.text("summary")
     # Identity failed: the header still shows what the input file is.
     assert "broken.apk" in dom.text() and APK_SHA in dom.text()
 
