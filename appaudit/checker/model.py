@@ -9,10 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from appaudit.evidence.model import Confidence
 
-__all__ = ["CheckResult", "Confidence", "EvidenceRef", "ItemResult", "Score", "Tally", "Verdict"]
+if TYPE_CHECKING:
+    from appaudit.checker.baseline import BaselineDiff
+
+__all__ = [
+    "Assessment",
+    "CheckResult",
+    "Confidence",
+    "EvidenceRef",
+    "ItemResult",
+    "Score",
+    "Suppression",
+    "Tally",
+    "Verdict",
+]
 
 
 class Verdict(StrEnum):
@@ -25,6 +39,10 @@ class Verdict(StrEnum):
 
 
 DECIDED = frozenset({Verdict.VIOLATION, Verdict.PASS})
+# The verdicts an auditor may record (``error`` describes appaudit, not the app).
+AUDITOR_VERDICTS = frozenset(Verdict) - {Verdict.ERROR}
+# The verdicts a suppression may mark: the ones that gate CI.
+SUPPRESSIBLE = frozenset({Verdict.VIOLATION, Verdict.NEEDS_REVIEW})
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,30 @@ class EvidenceRef:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """An auditor's verdict on one item, read from an assessment file (see ``appaudit.checker.assessment``)."""
+
+    item_id: str
+    verdict: Verdict
+    note: str
+    auditor: str
+    date: str  # ISO date of the assessment
+    evidence: tuple[str, ...] = ()  # free-text references: "screenshot 3 in the audit file"
+    source: str = ""  # "assessments.yaml, entry 2 (line 9)"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An accepted finding, with a reason and an expiry (see ``appaudit.checker.suppress``)."""
+
+    item_id: str
+    reason: str
+    expires: str  # ISO date; the suppression applies up to and including this day
+    match: str | None = None  # only results with an evidence ref (ref or detail) containing this
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ItemResult:
     item_id: str  # "III.1"
     verdict: Verdict
@@ -45,7 +87,12 @@ class ItemResult:
     summary: str
     evidence: tuple[EvidenceRef, ...] = ()
     needs: tuple[str, ...] = ()  # the runs that would (better) assess the item
-    source: str = "machine"  # "machine" today; "auditor" once assessment files exist
+    source: str = "machine"  # "machine", or "auditor" when an assessment set the verdict
+    machine_verdict: Verdict | None = None  # with source "auditor": the machine verdict it replaced
+    assessment: Assessment | None = None  # with source "auditor": the assessment itself
+    # Set when an unexpired suppression accepted this violation / needs_review: the verdict is kept
+    # and shown, but the result no longer gates CI (see ``CheckResult.findings``).
+    suppressed_by: Suppression | None = None
 
     def __post_init__(self) -> None:
         if self.verdict in DECIDED and not self.evidence:
@@ -82,6 +129,12 @@ class Score:
 class CheckResult:
     results: tuple[ItemResult, ...]
     score: Score
+    baseline: BaselineDiff | None = None  # the release-over-release diff, when a baseline was given
+    expired_suppressions: tuple[Suppression, ...] = ()  # ignored because past their expiry: renew or fix
 
     def result(self, item_id: str) -> ItemResult | None:
         return next((r for r in self.results if r.item_id == item_id), None)
+
+    def findings(self) -> tuple[ItemResult, ...]:
+        """The results that gate CI: every result except those an unexpired suppression accepted."""
+        return tuple(r for r in self.results if r.suppressed_by is None)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from appaudit.checker.model import EvidenceRef, ItemResult
-from appaudit.checks.logic import BASELINE, DEVICE, POLICY, TRAFFIC, item, not_assessed, review
+from typing import TYPE_CHECKING
+
+from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
+from appaudit.checks.logic import AUDITOR, BASELINE, DEVICE, POLICY, TRAFFIC, item, not_assessed, review
 from appaudit.evidence.model import EvidenceBundle
+
+if TYPE_CHECKING:
+    from appaudit.checker.baseline import BaselineDiff, Change
 
 
 @item("II.1")
@@ -27,10 +32,77 @@ def purposes_listed(bundle: EvidenceBundle) -> ItemResult:
 
 
 @item("II.2")
-def changes_notified(bundle: EvidenceBundle) -> ItemResult:
-    return not_assessed(
-        "II.2", "Changes are judged against the previous release and its policy.", BASELINE, POLICY, DEVICE
+def changes_notified(bundle: EvidenceBundle, *, baseline: BaselineDiff | None = None) -> ItemResult:
+    """Against the previous release: new collection needs a renewed notice, which only a person can confirm.
+
+    Static evidence shows *what* changed, never whether users were told, so the machine never gives a
+    violation here: new permissions, SDKs, PI types or policy hints give ``needs_review`` citing them;
+    nothing relevant changed gives a low-confidence ``pass`` citing the comparison.
+    """
+    if baseline is None:
+        return not_assessed(
+            "II.2", "Changes are judged against the previous release and its policy.", BASELINE, POLICY, DEVICE
+        )
+    from appaudit.checker.baseline import RELEVANT_TO_NOTICE
+
+    since = f"since {baseline.previous}"
+    other = (
+        ""
+        if baseline.same_package is not False
+        else f" Note: the baseline is another package ({baseline.previous} -> {baseline.current})."
     )
+    new = baseline.added_of(*RELEVANT_TO_NOTICE)
+    if new:
+        counts = ", ".join(f"{k}: {sum(1 for c in new if c.kind == k)}" for k in RELEVANT_TO_NOTICE if _any(new, k))
+        context = (
+            *baseline.added_of("startup_finding", "endpoint"),
+            *baseline.removed_of("policy_document", "policy_url"),
+        )
+        return review(
+            "II.2",
+            f"New {since} ({counts}). Confirm that users were told of the changed collection "
+            f"rules (updated policy and a renewed notice) before it applies.{other}",
+            tuple(_ref(c) for c in (*new, *context)),
+            AUDITOR,
+            POLICY,
+            DEVICE,
+        )
+    if baseline.policy_hints_changed:
+        return review(
+            "II.2",
+            f"The privacy-policy hints changed {since}; confirm the change was notified to users.{other}",
+            tuple(_ref(c) for c in baseline.removed_of("policy_document", "policy_url")),
+            AUDITOR,
+            POLICY,
+        )
+    missing = [k for k in RELEVANT_TO_NOTICE if k in baseline.incomparable]
+    if missing:
+        return ItemResult(
+            "II.2",
+            Verdict.INCONCLUSIVE,
+            Confidence.LOW,
+            f"Nothing new was found {since}, but {', '.join(missing)} could not be compared "
+            f"(an evidence part is unusable in one of the two bundles).{other}",
+            needs=(f"static scans of both releases with working parts for {', '.join(missing)}",),
+        )
+    return ItemResult(
+        "II.2",
+        Verdict.PASS,
+        Confidence.LOW,
+        f"No permission, SDK, PI type or privacy-policy hint was added {since}, so there was no change in the "
+        f"collection rules to notify (static evidence only).{other}",
+        (EvidenceRef("baseline", "baseline", f"{baseline.previous} -> {baseline.current}: nothing relevant added"),),
+        needs=(POLICY,),
+    )
+
+
+def _any(changes: tuple[Change, ...], kind: str) -> bool:
+    return any(c.kind == kind for c in changes)
+
+
+def _ref(change: Change) -> EvidenceRef:
+    state = "removed" if change.ref.startswith("baseline:") else "new"
+    return EvidenceRef(change.kind, change.ref, f"{state} since baseline: {change.detail or change.key}")
 
 
 @item("II.3")
