@@ -3,8 +3,8 @@
 Heavy modules (androguard, jinja2, the pipeline) are imported inside commands so that
 ``appaudit --help`` stays instant.
 
-Exit codes: 0 done (evidence written), 1 findings at or above the threshold (reserved for the
-checker), 2 usage or input error (not an APK, hostile archive, missing file), 3 internal error
+Exit codes: 0 done (evidence written), 1 items at or above the --fail-on threshold, 2 usage or input
+error (not an APK, hostile archive, missing file), 3 internal error
 (a bug in appaudit; the evidence collected so far is still written).
 """
 
@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from appaudit import __version__
+from appaudit.commands.check import review_options
 from appaudit.errors import AppauditError, ExitCode
 
 if TYPE_CHECKING:
+    from appaudit.checker.run import ReviewInputs
     from appaudit.console import Console
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -56,20 +59,27 @@ def _default_output(package: str | None, version: str | None) -> Path:
     return Path("reports") / safe[:120]
 
 
-def _run_scan(
-    ctx: click.Context,
-    apk: Path,
-    output: Path | None,
-    sdk_dbs: Sequence[Path],
-    html: bool,
-    fail_on: str | None = None,
-    exit_zero: bool = False,
-) -> None:
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything one scan was asked to do (the CLI's options, parsed)."""
+
+    apk: Path
+    output: Path | None = None
+    sdk_dbs: Sequence[Path] = ()
+    html: bool = True
+    fail_on: str | None = None  # None: report only (scan gates only when asked to)
+    exit_zero: bool = False
+    fmt: str | None = None  # machine output: json | sarif | junit
+    machine_output: Path | None = None
+    review: ReviewInputs | None = None  # baseline, auditor assessments, suppressions
+
+
+def _run_scan(ctx: click.Context, request: ScanRequest) -> None:
     from appaudit.console import Console
 
     console = Console(quiet=ctx.obj.quiet)
     try:
-        code = _scan_and_write(console, apk, output, sdk_dbs, html, fail_on, exit_zero)
+        code = _scan_and_write(console, request)
     except AppauditError as exc:
         console.error(str(exc))
         if ctx.obj.debug:
@@ -86,53 +96,68 @@ def _run_scan(
     sys.exit(code)
 
 
-def _scan_and_write(
-    console: Console,
-    apk: Path,
-    output: Path | None,
-    sdk_dbs: Sequence[Path],
-    html: bool,
-    fail_on: str | None,
-    exit_zero: bool,
-) -> int:
-    from appaudit.checker.run import evaluate
+def _scan_and_write(console: Console, request: ScanRequest) -> int:
+    from appaudit.checker.run import ReviewInputs, evaluate_reviewed
     from appaudit.commands.check import exit_code_for
     from appaudit.evidence import codec
     from appaudit.pipeline import scan_apk
 
     with console.progress() as step:
-        result = scan_apk(apk, sdk_db_paths=sdk_dbs, progress=step, on_note=console.warn)
+        result = scan_apk(request.apk, sdk_db_paths=request.sdk_dbs, progress=step, on_note=console.warn)
         bundle = result.bundle
-        out = output or _default_output(
+        out = request.output or _default_output(
             bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
         )
         step("Writing evidence and report")
         out.mkdir(parents=True, exist_ok=True)
         codec.write(bundle, out / "evidence.json")
         step("Evaluating the 31 items")
-        verdicts = evaluate(bundle)
+        verdicts = evaluate_reviewed(bundle, request.review or ReviewInputs())
         codec.write_json(verdicts, out / "verdicts.json")
         report = None
-        if html:
+        if request.html:
             from appaudit.report.html import write_html
 
             report = out / "report.html"
             write_html(bundle, report, check=verdicts)
+        machine_text = None
+        if request.fmt is not None:
+            from appaudit.checker.formats import render
+
+            step(f"Writing {request.fmt} output")
+            machine_text = render(request.fmt, verdicts, bundle)
+            if request.machine_output is not None and str(request.machine_output) != "-":
+                request.machine_output.parent.mkdir(parents=True, exist_ok=True)
+    if machine_text is not None:  # after the progress display, so stdout carries only the machine output
+        from appaudit.commands.check import write_machine_output
+
+        write_machine_output(machine_text, request.machine_output)
     console.summary(bundle, out / "evidence.json", report, verdicts)
+    for s in verdicts.expired_suppressions:
+        console.warn(f"suppression of {s.item_id} expired on {s.expires} ({s.source}); ignored")
     for problem in result.internal_errors:
         console.error(f"internal error in part {problem}")
     if result.internal_errors:
         return ExitCode.INTERNAL_ERROR
-    if fail_on is None:  # scan gates only when asked to; `appaudit check` gates by default
+    if request.fail_on is None:  # scan gates only when asked to; `appaudit check` gates by default
         return ExitCode.INTERNAL_ERROR if any(r.verdict.value == "error" for r in verdicts.results) else ExitCode.OK
-    return exit_code_for(verdicts, fail_on, exit_zero=exit_zero)
+    return exit_code_for(verdicts, request.fail_on, exit_zero=request.exit_zero)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("apk", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path, file_okay=False),
-    help="Directory for evidence.json and report.html [default: reports/<package>-<version>/].",
+    "-o", "--output-dir", "output", type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for evidence.json, verdicts.json and report.html [default: reports/<package>-<version>/].",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "sarif", "junit"]), default=None,
+    help="Also write the verdicts for machines: json, sarif (2.1.0, code scanning) or junit (XML, CI test reports); "
+    "to --output FILE, or stdout.",
+)  # fmt: skip
+@click.option(
+    "--output", "machine_output", type=click.Path(path_type=Path, dir_okay=False),
+    help="With --format: write the machine output to FILE ('-' for stdout, the default).",
 )  # fmt: skip
 @click.option(
     "--sdk-db", "sdk_dbs", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -147,6 +172,7 @@ def _scan_and_write(
     help="Exit 1 when an item's verdict is at or above LEVEL (default: scan does not gate; see `appaudit check`).",
 )
 @click.option("--exit-zero", is_flag=True, help="With --fail-on: exit 0 anyway when the run completed.")
+@review_options
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -156,13 +182,32 @@ def scan(
     no_html: bool,
     fail_on: str | None,
     exit_zero: bool,
+    fmt: str | None,
+    machine_output: Path | None,
+    baseline: Path | None,
+    assessment: Path | None,
+    suppressions: Path | None,
 ) -> None:
-    """Statically analyse APK and write evidence.json and report.html.
+    """Statically analyse APK, evaluate the 31 items, and write evidence.json, verdicts.json and report.html.
 
     Extracts the app's identity, manifest, embedded third-party SDKs, privacy-sensitive API calls,
     what runs at start-up before consent (with call chains), privacy-policy hints and endpoints.
     """
-    _run_scan(ctx, apk, output, sdk_dbs, not no_html, fail_on, exit_zero)
+    if machine_output is not None and fmt is None:
+        raise click.UsageError(
+            "--output FILE needs --format json|sarif|junit (the directory option is -o/--output-dir)"
+        )
+    from appaudit.checker.run import load_review_inputs
+
+    try:  # read the review files first, so a bad one fails fast
+        review = load_review_inputs(baseline=baseline, assessment=assessment, suppressions=suppressions)
+    except AppauditError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INPUT_ERROR)
+    request = ScanRequest(
+        apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review
+    )  # fmt: skip
+    _run_scan(ctx, request)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -176,7 +221,7 @@ def demo(ctx: click.Context, output: Path | None) -> None:
     from appaudit.demo import demo_apk
 
     with demo_apk() as apk:
-        _run_scan(ctx, apk, output or Path("reports") / "demo", (), True)
+        _run_scan(ctx, ScanRequest(apk, output or Path("reports") / "demo"))
 
 
 def _register_commands() -> None:

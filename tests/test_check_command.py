@@ -79,3 +79,51 @@ def test_an_item_logic_error_is_an_internal_error(evidence) -> None:
     broken = replace(result, results=(replace(result.results[0], verdict=Verdict.ERROR), *result.results[1:]))
     assert exit_code_for(broken, "violation") == 3
     assert exit_code_for(broken, "violation", exit_zero=True) == 3  # a broken run is never reported as clean
+
+
+FIXTURES = APPS.parent
+
+
+def test_auditor_assessment_overrides_and_is_marked_human(evidence, tmp_path) -> None:
+    out = tmp_path / "v.json"
+    assessments = str(FIXTURES / "assessments" / "valid.yaml")
+    result = check(str(evidence["violating"]), "--assessment", assessments, "--format", "json", "-o", str(out))
+    by_id = {r["item_id"]: r for r in json.loads(out.read_text(encoding="utf-8"))["results"]}
+    assert by_id["III.1"]["verdict"] == "pass" and by_id["III.1"]["source"] == "auditor"
+    assert by_id["III.1"]["machine_verdict"] == "violation"  # the machine's answer is kept
+    assert by_id["III.7"]["verdict"] == "violation" and by_id["III.7"]["source"] == "auditor"
+    assert by_id["I.1"]["source"] == "machine"
+    assert result.returncode == 1  # I.1 (machine) and III.7 (auditor) are still violations
+
+
+def test_invalid_assessment_file_is_an_input_error(evidence) -> None:
+    bad = FIXTURES / "assessments" / "unknown_item.yaml"
+    assert bad.is_file()
+    result = check(str(evidence["violating"]), "--assessment", str(bad))
+    assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_unexpired_suppression_stops_gating_but_stays_visible(evidence, tmp_path) -> None:
+    sup = tmp_path / "sup.yaml"
+    sup.write_text(
+        "suppressions:\n"
+        "  - {item: I.1, reason: 'policy moves to the web shell (PRIV-12)', expires: 2999-01-31}\n"
+        "  - {item: III.1, reason: 'accepted until the bootstrap moves (PRIV-40)', expires: 2999-01-31}\n"
+        "  - {item: IV.1, reason: 'old', expires: 2000-01-01}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "v.json"
+    result = check(str(evidence["violating"]), "--suppressions", str(sup), "--format", "json", "-o", str(out))
+    assert result.returncode == 0  # both violations are suppressed, so nothing gates
+    assert "suppression of IV.1 expired" in result.stderr
+    by_id = {r["item_id"]: r for r in json.loads(out.read_text(encoding="utf-8"))["results"]}
+    assert by_id["III.1"]["verdict"] == "violation"  # still shown as what it is
+    assert by_id["III.1"]["suppressed_by"]["reason"].startswith("accepted until")
+
+
+def test_baseline_feeds_item_ii2(evidence, tmp_path) -> None:
+    out = tmp_path / "v.json"
+    check(str(evidence["violating"]), "--baseline", str(evidence["compliant"]), "--format", "json", "-o", str(out))
+    ii2 = next(r for r in json.loads(out.read_text(encoding="utf-8"))["results"] if r["item_id"] == "II.2")
+    assert ii2["verdict"] == "needs_review"
+    assert any("jpush" in (e["ref"] + e["detail"]) for e in ii2["evidence"])  # a new SDK since the baseline

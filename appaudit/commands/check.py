@@ -6,7 +6,6 @@ at or above it, 2 usage or input error, 3 internal error (an item's logic failed
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,9 @@ from appaudit.errors import AppauditError, ExitCode, InputError
 
 if TYPE_CHECKING:
     from appaudit.checker.model import CheckResult, Score
+
+# The formats for machines (see appaudit.checker.formats; kept here so --help needs no import of it).
+MACHINE_FORMATS: tuple[str, ...] = ("json", "sarif", "junit")
 
 # --fail-on LEVEL: the verdicts that count as findings at that level (each includes the more severe).
 FAIL_LEVELS: dict[str, frozenset[str]] = {
@@ -34,7 +36,26 @@ def exit_code_for(result: CheckResult, fail_on: str, *, exit_zero: bool = False)
         return ExitCode.INTERNAL_ERROR
     if exit_zero:
         return ExitCode.OK
-    return ExitCode.FINDINGS if verdicts & FAIL_LEVELS[fail_on] else ExitCode.OK
+    gating = {r.verdict.value for r in result.findings()}  # suppressed results are shown but never gate
+    return ExitCode.FINDINGS if gating & FAIL_LEVELS[fail_on] else ExitCode.OK
+
+
+def review_options[F: Callable[..., object]](function: F) -> F:
+    """--baseline, --assessment, --suppressions: what people add to a run (scan and check)."""
+    file = click.Path(path_type=Path, dir_okay=False, exists=True)
+    function = click.option(
+        "--suppressions", type=file,
+        help="YAML of accepted findings (item, reason, expires, optional match): kept in the report, not counted "
+        "by --fail-on; expired ones are ignored and reported.",
+    )(function)  # fmt: skip
+    function = click.option(
+        "--assessment", type=file,
+        help="YAML of auditor verdicts (item, verdict, note, auditor, date): they override or complete the "
+        "machine's, marked as human.",
+    )(function)  # fmt: skip
+    return click.option(
+        "--baseline", type=file, help="PREVIOUS/evidence.json of the last release: lists what is new; assesses II.2."
+    )(function)
 
 
 def fail_on_option[F: Callable[..., object]](function: F) -> F:
@@ -94,37 +115,70 @@ def score_line(score: Score) -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("evidence", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="With --format json: write to FILE."
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *MACHINE_FORMATS]),
+    default="table",
+    show_default=True,
+    help="table for people; json, sarif (2.1.0, code scanning) or junit (XML, CI test reports) for machines.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With a machine format: write to FILE instead of stdout ('-' for stdout).",
 )
 @fail_on_option
-def check(evidence: Path, fmt: str, output: Path | None, fail_on: str, exit_zero: bool) -> None:
+@review_options
+def check(
+    evidence: Path,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    baseline: Path | None,
+    assessment: Path | None,
+    suppressions: Path | None,
+) -> None:
     """Evaluate the 31 Determination Rules items on a saved evidence.json (offline).
 
     Items the evidence cannot decide are reported as not assessed, with the run that would
     assess them; nothing is silently skipped.
     """
-    from appaudit.checker.run import evaluate
+    from appaudit.checker.run import evaluate_reviewed, load_review_inputs
     from appaudit.evidence import codec
 
     try:
         if not evidence.is_file():
             raise InputError(f"{evidence}: no such evidence file")
         bundle = codec.read(evidence)
+        inputs = load_review_inputs(baseline=baseline, assessment=assessment, suppressions=suppressions)
     except AppauditError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INPUT_ERROR)
     except (OSError, UnicodeDecodeError) as exc:
         click.echo(f"error: {evidence}: {exc}", err=True)
         sys.exit(ExitCode.INPUT_ERROR)
-    result = evaluate(bundle)
-    if fmt == "json":
-        text = json.dumps(codec.to_jsonable(result), ensure_ascii=False, indent=2)
-        if output:
-            output.write_text(text + "\n", encoding="utf-8")
-        else:
-            click.echo(text)
-    else:
+    result = evaluate_reviewed(bundle, inputs)
+    for s in result.expired_suppressions:
+        click.echo(f"warning: suppression of {s.item_id} expired on {s.expires} ({s.source}); ignored", err=True)
+    if fmt == "table":
         render_table(result)
+    else:
+        from appaudit.checker.formats import render
+
+        try:
+            write_machine_output(render(fmt, result, bundle), output)
+        except OSError as exc:
+            click.echo(f"error: {output}: {exc}", err=True)
+            sys.exit(ExitCode.INPUT_ERROR)
     sys.exit(exit_code_for(result, fail_on, exit_zero=exit_zero))
+
+
+def write_machine_output(text: str, output: Path | None) -> None:
+    """Machine output to FILE, or to stdout when FILE is absent or '-'."""
+    if output is None or str(output) == "-":
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
