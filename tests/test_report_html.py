@@ -730,3 +730,20 @@ def test_many_startup_findings_are_capped_and_summarised_never_dropped() -> None
         assert f">{target}<" in html
     hidden = len(bundle.startup.findings) - MAX_FINDING_CARDS
     assert f"{hidden:,} further findings, summarised" in html
+
+
+def test_auditor_verdicts_are_marked_human_in_the_report() -> None:
+    from pathlib import Path
+
+    from appaudit.checker.assessment import apply_assessments, load_assessments
+    from appaudit.checker.run import evaluate
+    from appaudit.pipeline import scan_apk
+    from appaudit.report.html import render_html
+
+    root = Path(__file__).resolve().parent.parent
+    bundle = scan_apk(root / "fixtures" / "apps" / "violating" / "violating.apk").bundle
+    reviewed = apply_assessments(evaluate(bundle), load_assessments(root / "fixtures" / "assessments" / "valid.yaml"))
+    html = render_html(bundle, generated_by="test", check=reviewed)
+    assert "auditor verdict: Li Wei, 2026-11-20; machine verdict was violation" in html
+    assert "诱导用户同意" in html  # the auditor's note replaces the machine summary
+    assert html.count("auditor verdict:") >= 2

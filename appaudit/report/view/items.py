@@ -20,15 +20,22 @@ _COLUMNS = ("Item", "Verdict", "Confidence", "Finding", "Evidence / what would a
 
 def _row(r: ItemResult) -> Row:
     label, css = _VERDICTS.get(r.verdict.value, (r.verdict.value, "b-muted"))
+    who = "machine verdict"
+    if r.source == "auditor" and r.assessment is not None:
+        was = f"; machine verdict was {r.machine_verdict.value.replace('_', ' ')}" if r.machine_verdict else ""
+        who = f"auditor verdict: {r.assessment.auditor}, {r.assessment.date}{was}"
+    suppressed = ""
+    if getattr(r, "suppressed_by", None) is not None:
+        suppressed = f"accepted until {r.suppressed_by.expires}: {r.suppressed_by.reason}"
     evidence = tuple(f"{e.ref}: {e.detail}" if e.detail else e.ref for e in r.evidence[:4])
     more = f"+ {len(r.evidence) - 4} more in verdicts.json" if len(r.evidence) > 4 else ""
     needs = tuple(f"needs: {n}" for n in r.needs)
     return Row(
         (
             Cell(text=r.item_id, mono=True),
-            Cell(badge=Badge(label, css, title=f"{r.source} verdict")),
+            Cell(badge=Badge(label, css, title=who), sub=who if r.source == "auditor" else suppressed),
             Cell(text=r.confidence.value) if r.confidence else Cell(text=""),
-            Cell(text=r.summary),
+            Cell(text=r.assessment.note if r.source == "auditor" and r.assessment else r.summary),
             Cell(items=evidence + needs, more=more, mono=bool(evidence), css="small"),
         ),
         css="row-bad" if r.verdict.value in ("violation", "error") else "",
