@@ -31,12 +31,6 @@ class CodeScan:
     errors: list[PartError] = field(default_factory=list)
     class_names: list[str] = field(default_factory=list)  # every class defined, smali descriptors
     instructions: int = 0
-    failed_dexes: int = 0
-    skipped_units: int = 0  # classes or methods that could not be decoded
-
-    @property
-    def status_partial(self) -> bool:
-        return bool(self.errors)
 
 
 def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: SdkDatabase) -> CodeScan:
@@ -49,7 +43,6 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
             data = archive.read(name)
         except ArchiveError as exc:
             scan.errors.append(PartError(name, str(exc)))
-            scan.failed_dexes += 1
             continue
         sha = hashlib.sha256(data).hexdigest()
         try:
@@ -58,7 +51,6 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
         except (DexFormatError, IndexError, ValueError) as exc:
             scan.errors.append(PartError(name, f"DEX unreadable, its code is not analysed: {exc}"))
             scan.dex_files.append(DexFile(name, len(data), sha))
-            scan.failed_dexes += 1
             continue
         images.append(dex)
         class_tables[name] = class_defs
@@ -72,7 +64,6 @@ def load_program(archive: ApkArchive, apis: tuple[SensitiveApi, ...], sdk_db: Sd
         index = build_code_index(dex, targets.interest(), class_defs=class_tables[dex.name])
         indexes.append(index)
         scan.errors.extend(index.errors)
-        scan.skipped_units += index.error_count
         if index.error_count > len(index.errors):
             scan.errors.append(
                 PartError(dex.name, f"{index.error_count - len(index.errors)} further decoding errors not listed")

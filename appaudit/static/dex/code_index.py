@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from appaudit.errors import DexFormatError
@@ -94,7 +94,6 @@ def build_code_index(
     interest: Interest,
     *,
     class_defs: list[ClassDef] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> CodeIndex:
     """Scan every method body of ``dex`` once (``class_defs``: the already-read class table)."""
     index = CodeIndex(dex=dex)
@@ -109,9 +108,6 @@ def build_code_index(
     new_start_append = index.new_start.append
     local = 0
     for ci in range(dex.class_def_count):
-        if should_stop is not None and ci % 512 == 0 and should_stop():
-            index.record_error("*", "scan stopped early (time budget)")
-            break
         try:
             cdef = class_defs[ci] if class_defs is not None else dex.class_def(ci)
             methods = dex.class_method_tuples(cdef.class_data_off)

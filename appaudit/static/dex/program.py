@@ -9,7 +9,6 @@ method); for abstract or interface methods, the app classes that implement them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from appaudit.errors import DexFormatError
@@ -95,13 +94,6 @@ class Program:
     def node_code_off(self, node: int) -> int:
         d, local = self.locate(node)
         return self.indexes[d].code_off[local]
-
-    def callees(self, node: int) -> Iterator[tuple[int, int, int]]:
-        """(dex position, callee method_idx, code-unit offset) for every invoke in ``node``."""
-        d, local = self.locate(node)
-        ci = self.indexes[d]
-        for e in ci.edges_of(local):
-            yield d, ci.callees[e], ci.call_offsets[e]
 
     # ------------------------------------------------------------------ lookup
     def find_method(self, class_desc: str, name: str, proto: str | None = None) -> int | None:
