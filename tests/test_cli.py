@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from appaudit.cli import main
+from appaudit.evidence.model import SCHEMA_VERSION
 
 APPS = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
 
@@ -50,7 +51,7 @@ def test_scan_writes_evidence_and_report(tmp_path: Path) -> None:
     result = run("scan", str(APPS / "violating" / "violating.apk"), "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     evidence = json.loads((tmp_path / "out" / "evidence.json").read_text(encoding="utf-8"))
-    assert evidence["schema_version"] == "1.0"
+    assert evidence["schema_version"] == SCHEMA_VERSION
     assert evidence["app"]["label"] == "违规示例"
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "违规示例" in html and evidence["app"]["apk_sha256"] in html

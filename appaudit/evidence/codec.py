@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from appaudit.errors import InputError
-from appaudit.evidence import model
 from appaudit.evidence.model import SCHEMA_VERSION, EvidenceBundle
 
 T = TypeVar("T")
@@ -73,7 +72,7 @@ def from_dict[T](cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass ``cls`` from a decoded JSON object, ignoring unknown keys."""
     hints = _HINTS.get(cls)
     if hints is None:
-        hints = typing.get_type_hints(cls, vars(model))
+        hints = typing.get_type_hints(cls)
         _HINTS[cls] = hints
     kwargs = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]

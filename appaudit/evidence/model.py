@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-SCHEMA_VERSION = "1.0"
+from appaudit.evidence.common import Confidence
+from appaudit.evidence.device import DeviceEvidence
+from appaudit.evidence.policy_text import PolicyEvidence
+from appaudit.evidence.traffic import TrafficEvidence
+
+# 1.1 added the dynamic sections (traffic, device, policy); 1.0 files still load (they are None there).
+SCHEMA_VERSION = "1.1"
 
 
 class Status(StrEnum):
@@ -21,12 +27,6 @@ class Status(StrEnum):
     PARTIAL = "partial"  # ran, but some inputs failed (see errors)
     FAILED = "failed"  # produced nothing usable
     SKIPPED = "skipped"  # not run (not requested, or a prerequisite failed)
-
-
-class Confidence(StrEnum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class PartError:
 class PartStatus:
     """How one evidence part was collected."""
 
-    name: str  # "identity", "manifest", "dex", "sdks", "api_calls", "startup", "policy_hints", "endpoints"
+    name: str  # "identity", "manifest", "dex", ..., "policy_hints", "endpoints"; dynamic: "traffic", "device", "policy"
     status: Status
     seconds: float = 0.0
     errors: tuple[PartError, ...] = ()
@@ -355,6 +355,10 @@ class EvidenceBundle:
     policy_hints: PolicyHints | None = None
     endpoints: tuple[Endpoint, ...] = ()
     archive_anomalies: tuple[str, ...] = ()
+    # The dynamic sections, each with its own part ("traffic", "device", "policy"); None until collected.
+    traffic: TrafficEvidence | None = None
+    device: DeviceEvidence | None = None
+    policy: PolicyEvidence | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def part(self, name: str) -> PartStatus | None:
