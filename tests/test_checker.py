@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,18 +57,39 @@ def test_fixture_case(item_id: str, case: str, expected: dict) -> None:
 
 
 def test_every_fixture_has_its_case_file_and_no_strays() -> None:
-    for item_dir in CHECK_FIXTURES.iterdir():
+    for item_dir in (d for d in CHECK_FIXTURES.iterdir() if d.is_dir()):
         expected = set(yaml.safe_load((item_dir / "expect.yaml").read_text(encoding="utf-8")))
         assert {p.stem for p in item_dir.glob("*.json")} == expected, item_dir.name
 
 
-def test_items_that_can_decide_have_pass_and_fail_fixtures() -> None:
+def test_every_auto_item_has_pass_and_fail_fixtures() -> None:
+    """The catalog's meta-test: an *auto* item is one the machine decides, so both outcomes must be shown."""
+    from appaudit.checks.catalog import load_catalog
+
     verdicts: dict[str, set[str]] = {}
     for item_id, _case, expected in CASES:
         verdicts.setdefault(item_id, set()).add(expected["verdict"])
-    for item_id in ("I.1", "III.1"):
-        assert {"pass", "violation"} <= verdicts[item_id], item_id
+    auto = [entry.id for entry in load_catalog().items if entry.level == "auto"]
+    assert len(auto) == 13
+    for item_id in auto:
+        assert {"pass", "violation"} <= verdicts.get(item_id, set()), item_id
         assert verdicts[item_id] & {"inconclusive", "not_assessed"}, item_id
+
+
+def test_fixture_expectations_are_the_generated_scenarios() -> None:
+    """expect.yaml below the generated marker matches make_dynamic_cases.py, case for case."""
+    spec = importlib.util.spec_from_file_location("make_dynamic_cases", CHECK_FIXTURES / "make_dynamic_cases.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    by_item: dict[str, dict[str, str]] = {}
+    for case in module.CASES:
+        by_item.setdefault(case.item, {})[case.name] = case.verdict
+    for item_id, cases in by_item.items():
+        text = (CHECK_FIXTURES / item_id / "expect.yaml").read_text(encoding="utf-8")
+        generated = yaml.safe_load(text.split(module.MARKER)[1])
+        assert {name: e["verdict"] for name, e in generated.items()} == cases, item_id
 
 
 @pytest.mark.parametrize(("item_id", "case"), [(i, c) for i, c, _ in CASES], ids=[f"{i}/{c}" for i, c, _ in CASES])
@@ -192,3 +214,15 @@ def test_compliant_apk_passes_iii1_and_i1(scanned: dict[str, dict[str, ItemResul
     assert scanned["compliant"]["III.1"].verdict is Verdict.PASS
     assert scanned["compliant"]["I.1"].verdict is Verdict.PASS
     assert any("privacy_policy" in ref.detail for ref in scanned["compliant"]["I.1"].evidence)
+
+
+def test_coverage_is_counted_by_evidence_source() -> None:
+    """A verdict decided from traffic and UI evidence is counted under those sources, not under static."""
+    result = evaluate(_bundle("III.1", "fail_traffic_1ms_before_consent"))
+    decided_by = dict(result.score.decided_by)
+    iii1 = result.result("III.1")
+    assert iii1 is not None and iii1.verdict is Verdict.VIOLATION
+    assert {ref.kind for ref in iii1.evidence} >= {"flow", "pi_match"}
+    assert decided_by["traffic"] >= 1 and decided_by["ui"] >= 1  # III.1 (traffic) and I.2/III.4 (ui)
+    static_only = dict(evaluate(_bundle("III.1", "pass_all_guarded")).score.decided_by)
+    assert static_only["traffic"] == 0 and static_only["ui"] == 0 and static_only["static"] >= 1

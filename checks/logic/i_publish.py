@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
 from appaudit.checks.logic import DEVICE, POLICY, item, not_assessed, part_ref, part_unavailable, review
+from appaudit.checks.logic.dynamic import device_of, event_ref, fresh_runs, policy_of, screen_ref, sentence_ref
+from appaudit.evidence.device import CONSENT_PROMPT, MAIN_REACHED, SCREEN, DeviceRun, PolicySearch
 from appaudit.evidence.model import EvidenceBundle, PolicyDocument, Status
+from appaudit.evidence.policy_text import PolicyEvidence, PolicyText
 
 # A bundled policy shorter than this is a stub or a link page rather than the rules themselves.
 MIN_POLICY_BYTES = 1000
+# I.3: the policy must be reachable in at most this many operations from the main interface.
+MAX_POLICY_OPERATIONS = 4
 
 
 def _substantial(doc: PolicyDocument) -> bool:
@@ -20,8 +25,76 @@ def _doc_ref(i: int, doc: PolicyDocument) -> EvidenceRef:
     )
 
 
+def _document_ref(policy: PolicyEvidence, doc: PolicyText) -> EvidenceRef:
+    index = policy.documents.index(doc)
+    return EvidenceRef(
+        "policy_document",
+        f"policy.documents[{index}]",
+        f"{doc.source}: {doc.location} ({doc.chars} characters, title {doc.title!r})",
+    )
+
+
+def _from_policy_text(bundle: EvidenceBundle, policy: PolicyEvidence) -> ItemResult | None:
+    """The verdict the analysed policy text gives, or None when no policy text was found."""
+    policies = policy.policies
+    if not policies:
+        return None
+    if policy.collection_rules:
+        return ItemResult(
+            "I.1",
+            Verdict.PASS,
+            Confidence.HIGH,
+            f"The privacy policy ({policies[0].location}) states rules for collecting and using personal "
+            f"information ({len(policy.collection_rules)} sentence(s)).",
+            (
+                _document_ref(policy, policies[0]),
+                *(sentence_ref(policy, s) for s in policy.collection_rules[:5]),
+            ),
+        )
+    return ItemResult(
+        "I.1",
+        Verdict.VIOLATION,
+        Confidence.HIGH,
+        f"A privacy policy was found ({', '.join(d.location for d in policies)}) but it states no rules for "
+        "collecting and using personal information (what is collected, why and how).",
+        tuple(_document_ref(policy, d) for d in policies),
+    )
+
+
+def _policy_absent_on_device(bundle: EvidenceBundle) -> tuple[EvidenceRef, ...]:
+    """Evidence that an exhaustive UI search found no policy screen (empty when there is none)."""
+    device = device_of(bundle)
+    if device is None:
+        return ()
+    return tuple(
+        EvidenceRef(
+            "policy_search",
+            f"device.runs[{i}].policy_search",
+            f"{r.id}: no policy screen in an exhaustive search to depth {r.policy_search.max_depth}",
+        )
+        for i, r in enumerate(device.runs)
+        if r.policy_search is not None and not r.policy_search.found and r.policy_search.exhaustive
+    )
+
+
 @item("I.1")
 def policy_published(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None:
+        decided = _from_policy_text(bundle, policy)
+        if decided is not None:
+            return decided
+        searched = _policy_absent_on_device(bundle)
+        if searched:
+            return ItemResult(
+                "I.1",
+                Verdict.VIOLATION,
+                Confidence.HIGH,
+                "No privacy policy was found: the policy analysis read no policy text "
+                f"({len(policy.documents)} document(s) read, none a privacy policy) and the device search of the "
+                "app's screens found none.",
+                (part_ref(bundle, "policy"), *searched),
+            )
     hints, status = bundle.policy_hints, bundle.part("policy_hints")
     if hints is None or status is None or status.status in (Status.FAILED, Status.SKIPPED):
         return part_unavailable("I.1", bundle, "policy_hints", DEVICE, POLICY)
@@ -73,8 +146,73 @@ def policy_published(bundle: EvidenceBundle) -> ItemResult:
     )
 
 
+def _first_prompt(run: DeviceRun) -> tuple[int, str | None] | None:
+    """The first consent-prompt event of a run: (event index, screen id)."""
+    found = run.events_of(CONSENT_PROMPT)
+    return (found[0][0], found[0][1].screen) if found else None
+
+
+def _prompt_from_device(bundle: EvidenceBundle) -> ItemResult | None:
+    runs = fresh_runs(bundle)
+    if not runs:
+        return None
+    linked, unlinked, silent, unseen = [], [], [], []
+    for ri, run in runs:
+        first = _first_prompt(run)
+        if first is not None:
+            ei, screen_id = first
+            screen = run.screen(screen_id)
+            refs = (event_ref(ri, run, ei, run.events[ei]), screen_ref(ri, run, screen_id))
+            (linked if screen and screen.consent and screen.consent.policy_links else unlinked).append(refs)
+        elif run.events_of(SCREEN):
+            main = run.events_of(MAIN_REACHED)
+            silent.append(
+                (event_ref(ri, run, *main[0]),) if main else (screen_ref(ri, run, run.events_of(SCREEN)[0][1].screen),)
+            )
+        else:
+            unseen.append(ri)
+    if linked:
+        return ItemResult(
+            "I.2",
+            Verdict.PASS,
+            Confidence.HIGH,
+            "On first run after a clean install, a consent prompt linking the privacy policy was shown "
+            f"({len(linked)} of {len(runs)} fresh run(s)).",
+            tuple(r for refs in linked for r in refs),
+        )
+    if unlinked:
+        return ItemResult(
+            "I.2",
+            Verdict.VIOLATION,
+            Confidence.MEDIUM,
+            "On first run a consent prompt was shown, but it offers no link to the privacy policy, so the user "
+            "is not prompted to read the rules.",
+            tuple(r for refs in unlinked for r in refs),
+        )
+    if silent:
+        return ItemResult(
+            "I.2",
+            Verdict.VIOLATION,
+            Confidence.HIGH,
+            f"No consent prompt appeared on first run after a clean install ({len(silent)} fresh run(s) observed, "
+            "none showed a prompt to read the privacy policy).",
+            tuple(r for refs in silent for r in refs),
+        )
+    return ItemResult(
+        "I.2",
+        Verdict.INCONCLUSIVE,
+        Confidence.LOW,
+        "The device runs recorded no screen, so whether a first-run prompt appears is unknown.",
+        (part_ref(bundle, "device"),),
+        needs=(DEVICE,),
+    )
+
+
 @item("I.2")
 def first_run_prompt(bundle: EvidenceBundle) -> ItemResult:
+    decided = _prompt_from_device(bundle)
+    if decided is not None:
+        return decided
     hints = bundle.policy_hints
     if hints is not None and (hints.consent_strings or hints.consent_layouts):
         refs = (
@@ -104,10 +242,70 @@ def first_run_prompt(bundle: EvidenceBundle) -> ItemResult:
     )
 
 
+def _search_ref(ri: int, run: DeviceRun, search: PolicySearch) -> EvidenceRef:
+    if search.found:
+        detail = f"{run.id}: policy after {search.operations} operation(s): {' → '.join(search.path)}"
+        if search.via_traffic:
+            detail += f" (policy page {search.via_traffic} seen in traffic)"
+    else:
+        detail = f"{run.id}: not found; searched to depth {search.max_depth}, {search.states_visited} state(s), " + (
+            "exhaustive" if search.exhaustive else "budget exhausted" if search.budget_exhausted else "partial"
+        )
+    return EvidenceRef("policy_search", f"device.runs[{ri}].policy_search", detail)
+
+
 @item("I.3")
 def policy_reachable(bundle: EvidenceBundle) -> ItemResult:
-    return not_assessed(
-        "I.3", "The click path from the main interface to the policy is measured on a device (UI exploration).", DEVICE
+    device = device_of(bundle)
+    searches = [(i, r, r.policy_search) for i, r in enumerate(device.runs) if r.policy_search] if device else []
+    if not searches:
+        return not_assessed(
+            "I.3",
+            "The click path from the main interface to the policy is measured on a device (UI exploration).",
+            DEVICE,
+        )
+    found = sorted(
+        ((i, r, s) for i, r, s in searches if s.found and s.operations is not None), key=lambda x: x[2].operations or 0
+    )
+    limit = MAX_POLICY_OPERATIONS
+    if found and (found[0][2].operations or 0) <= limit:
+        i, r, s = found[0]
+        return ItemResult(
+            "I.3",
+            Verdict.PASS,
+            Confidence.HIGH,
+            f"The privacy policy is {s.operations} operation(s) from the main interface (at most {limit} allowed).",
+            (_search_ref(i, r, s),),
+        )
+    if found:
+        i, r, s = found[0]
+        return ItemResult(
+            "I.3",
+            Verdict.VIOLATION,
+            Confidence.HIGH,
+            f"The privacy policy needs {s.operations} operations from the main interface; the rules allow at "
+            f"most {limit}. The breadth-first search found no shorter path.",
+            (_search_ref(i, r, s),),
+        )
+    proven = [(i, r, s) for i, r, s in searches if s.exhaustive and s.max_depth >= limit]
+    if proven:
+        i, r, s = proven[0]
+        return ItemResult(
+            "I.3",
+            Verdict.VIOLATION,
+            Confidence.HIGH,
+            f"No screen showing the privacy policy is reachable within {s.max_depth} operations from the main "
+            f"interface (every state searched to that depth; the rules allow at most {limit}).",
+            (_search_ref(i, r, s),),
+        )
+    return ItemResult(
+        "I.3",
+        Verdict.INCONCLUSIVE,
+        Confidence.LOW,
+        f"The policy was not found, but the search did not cover every state to depth {limit} "
+        "(budget exhausted or partial), so a longer path is not proven.",
+        tuple(_search_ref(i, r, s) for i, r, s in searches),
+        needs=(f"{DEVICE} with a larger exploration budget",),
     )
 
 

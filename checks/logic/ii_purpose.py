@@ -5,15 +5,95 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
-from appaudit.checks.logic import AUDITOR, BASELINE, DEVICE, POLICY, TRAFFIC, item, not_assessed, review
+from appaudit.checks.logic import (
+    AUDITOR,
+    BASELINE,
+    DEVICE,
+    POLICY,
+    TRAFFIC,
+    item,
+    not_assessed,
+    part_unavailable,
+    review,
+    usable,
+)
+from appaudit.checks.logic.dynamic import policy_of, sentence_ref, traffic_of
 from appaudit.evidence.model import EvidenceBundle
+from appaudit.evidence.policy_text import PolicyEvidence
 
 if TYPE_CHECKING:
     from appaudit.checker.baseline import BaselineDiff, Change
 
 
+def _sdk_covered(policy: PolicyEvidence, sdk_id: str, parent: str | None) -> bool:
+    declared = {d.sdk_id for d in policy.declared_sdks if d.sdk_id}
+    return sdk_id in declared or (parent is not None and parent in declared)
+
+
+def _against_policy(bundle: EvidenceBundle, policy: PolicyEvidence) -> ItemResult:
+    if not policy.policies:
+        return ItemResult(
+            "II.1",
+            Verdict.INCONCLUSIVE,
+            Confidence.LOW,
+            "No privacy-policy text was found to look for the listed purposes, methods and SDKs (see I.1).",
+            (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
+            needs=(f"{POLICY} of the app's policy (supply it with --policy)",),
+        )
+    missing: list[EvidenceRef] = []
+    for i, s in enumerate(bundle.sdks):
+        if not _sdk_covered(policy, s.sdk_id, s.parent):
+            missing.append(
+                EvidenceRef("sdk", f"sdks[{i}]", f"{s.name} ({s.vendor or 'unknown vendor'}) embedded, usage {s.usage}")
+            )
+    traffic = traffic_of(bundle)
+    contacted: dict[str, EvidenceRef] = {}
+    for i, f in enumerate(traffic.flows if traffic else ()):
+        d = f.destination
+        known = d.sdk_id is not None and (d.sdk_id in contacted or any(s.sdk_id == d.sdk_id for s in bundle.sdks))
+        if d.party == "sdk" and d.sdk_id and not known and not _sdk_covered(policy, d.sdk_id, None):
+            contacted[d.sdk_id] = EvidenceRef("flow", f"traffic.flows[{i}]", f"{d.sdk_id} contacted at {d.host}")
+    missing += contacted.values()
+    if not missing and not usable(bundle.part("sdks")):
+        return part_unavailable("II.1", bundle, "sdks", TRAFFIC)
+    no_purpose = [d for d in policy.declared_sdks if not d.purpose]
+    if missing:
+        return ItemResult(
+            "II.1",
+            Verdict.VIOLATION,
+            Confidence.HIGH if policy.has_sdk_list else Confidence.MEDIUM,
+            f"{len(missing)} third-party SDK(s) embedded in or contacted by the app are not named in the privacy "
+            "policy"
+            + (" (which has an SDK list)" if policy.has_sdk_list else " (no SDK list was found in it)")
+            + ", so their purposes, methods and scope are not stated one by one.",
+            tuple(missing),
+        )
+    if no_purpose:
+        return review(
+            "II.1",
+            f"Every SDK is named, but {len(no_purpose)} listed SDK(s) have no stated purpose; check the policy "
+            "states why each receives personal information.",
+            tuple(sentence_ref(policy, d.sentence, f"{d.name}: ") for d in no_purpose),
+            AUDITOR,
+        )
+    refs = tuple(sentence_ref(policy, d.sentence, f"{d.name}: ") for d in policy.declared_sdks[:10])
+    return ItemResult(
+        "II.1",
+        Verdict.PASS,
+        Confidence.MEDIUM,
+        f"Every one of the {len(bundle.sdks)} embedded SDK(s)"
+        + (" and every SDK contacted in the traffic" if traffic else "")
+        + " is named in the privacy policy with its purpose.",
+        refs or (EvidenceRef("part", "sdks", "no third-party SDK embedded"),),
+        needs=() if traffic else (TRAFFIC,),
+    )
+
+
 @item("II.1")
 def purposes_listed(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None:
+        return _against_policy(bundle, policy)
     if bundle.sdks:
         return review(
             "II.1",

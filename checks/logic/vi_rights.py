@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from appaudit.checker.model import ItemResult
+from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
 from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed
+from appaudit.checks.logic.dynamic import policy_of, sentence_ref
 from appaudit.evidence.model import EvidenceBundle
+from appaudit.evidence.policy_text import ResponseTime
+
+# VI.5: the longest handling time the rules allow ("承诺时限不得超过15个工作日").
+MAX_WORKING_DAYS = 15
 
 
 @item("VI.1")
@@ -29,6 +34,64 @@ def backend_effect(bundle: EvidenceBundle) -> ItemResult:
     return not_assessed("VI.4", "Whether UI actions take effect in the back end is an auditor's finding.", AUDITOR)
 
 
+def _limit(t: ResponseTime) -> str:
+    unit = {"working_days": "working days", "days": "calendar days", "hours": "hours"}.get(t.unit, t.unit)
+    return f"{t.amount} {unit}" + (f" (about {t.working_days:.1f} working days)" if t.unit == "days" else "")
+
+
 @item("VI.5")
 def complaint_channel(bundle: EvidenceBundle) -> ItemResult:
-    return not_assessed("VI.5", "The complaint channel and its time limit are read from the policy.", POLICY)
+    policy = policy_of(bundle)
+    if policy is None:
+        return not_assessed("VI.5", "The complaint channel and its time limit are read from the policy.", POLICY)
+    if not policy.policies:
+        return ItemResult(
+            "VI.5",
+            Verdict.INCONCLUSIVE,
+            Confidence.LOW,
+            "No privacy-policy text was found to read a complaint channel from (see I.1).",
+            (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
+            needs=(f"{POLICY} of the app's policy (supply it with --policy)", DEVICE),
+        )
+    too_long = [
+        t for t in policy.response_times if t.applies_to in ("complaints", "both") and t.working_days > MAX_WORKING_DAYS
+    ]
+    if not policy.contacts or too_long:
+        parts = []
+        if not policy.contacts:
+            parts.append("the privacy policy publishes no complaint or reporting channel with a concrete contact")
+        if too_long:
+            parts.append(
+                "the privacy policy commits to handling complaints in "
+                + ", ".join(_limit(t) for t in too_long)
+                + f", beyond the {MAX_WORKING_DAYS} working days allowed"
+            )
+        return ItemResult(
+            "VI.5",
+            Verdict.VIOLATION,
+            Confidence.HIGH if too_long else Confidence.MEDIUM,
+            "; ".join(parts).capitalize() + ".",
+            tuple(sentence_ref(policy, t.sentence, "time limit: ") for t in too_long)
+            or tuple(
+                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+                for i, d in enumerate(policy.documents)
+                if d.is_privacy_policy
+            ),
+        )
+    stated = [t for t in policy.response_times if t.applies_to in ("complaints", "both")]
+    limit = (
+        f"a time limit of {_limit(stated[0])}"
+        if stated
+        else f"no time limit (the rules then apply {MAX_WORKING_DAYS} working days)"
+    )
+    return ItemResult(
+        "VI.5",
+        Verdict.PASS,
+        Confidence.MEDIUM,
+        f"The privacy policy publishes {len(policy.contacts)} complaint channel(s) and {limit}. Whether complaints "
+        "are actually handled in time is for the auditor (VI.3).",
+        (
+            *(sentence_ref(policy, c.sentence, f"{c.kind} {c.value}: ") for c in policy.contacts[:4]),
+            *(sentence_ref(policy, t.sentence, "time limit: ") for t in stated[:2]),
+        ),
+    )

@@ -1,0 +1,115 @@
+"""Views of the dynamic evidence (traffic, device runs, policy text) that several items share.
+
+Each function reads only the bundle. The consent phase of a flow comes from
+:mod:`appaudit.evidence.timeline`, so every item classifies time the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from appaudit.checker.model import EvidenceRef
+from appaudit.checks.logic import usable
+from appaudit.evidence.device import DeviceEvidence, DeviceRun, UiEvent
+from appaudit.evidence.model import EvidenceBundle
+from appaudit.evidence.policy_text import PolicyEvidence
+from appaudit.evidence.timeline import Phase, Placement, place
+from appaudit.evidence.traffic import Flow, PiMatch, TrafficEvidence
+
+
+def traffic_of(bundle: EvidenceBundle) -> TrafficEvidence | None:
+    return bundle.traffic if bundle.traffic is not None and usable(bundle.part("traffic")) else None
+
+
+def device_of(bundle: EvidenceBundle) -> DeviceEvidence | None:
+    return bundle.device if bundle.device is not None and usable(bundle.part("device")) else None
+
+
+def policy_of(bundle: EvidenceBundle) -> PolicyEvidence | None:
+    return bundle.policy if bundle.policy is not None and usable(bundle.part("policy")) else None
+
+
+@dataclass(frozen=True)
+class PiFlow:
+    """A flow that carried personal information, with its matches and its place on the timeline."""
+
+    index: int  # into traffic.flows
+    flow: Flow
+    matches: tuple[tuple[int, PiMatch], ...]  # (index into traffic.pi_matches, match)
+    placement: Placement
+
+    @property
+    def pi_types(self) -> tuple[str, ...]:
+        return tuple(sorted({m.pi_type for _, m in self.matches}))
+
+    @property
+    def phase(self) -> Phase:
+        return self.placement.phase
+
+    def refs(self) -> tuple[EvidenceRef, ...]:
+        f = self.flow
+        who = f.destination.vendor or f.destination.sdk_id or f.destination.registrable_domain
+        head = EvidenceRef(
+            "flow",
+            f"traffic.flows[{self.index}]",
+            f"{f.method} {f.url} → {who} ({f.destination.party}), {self.phase.value.replace('_', ' ')}",
+        )
+        return (head, *(match_ref(i, m) for i, m in self.matches))
+
+
+def match_ref(index: int, m: PiMatch) -> EvidenceRef:
+    chain = " → ".join(m.encodings) if m.encodings else "plain"
+    return EvidenceRef(
+        "pi_match",
+        f"traffic.pi_matches[{index}]",
+        f"{m.pi_type} ({m.value_name}, {m.detector}) in {m.location} via {chain}",
+    )
+
+
+def pi_flows(bundle: EvidenceBundle, traffic: TrafficEvidence) -> tuple[PiFlow, ...]:
+    """Every flow with at least one PI match, in capture order."""
+    by_flow: dict[str, list[tuple[int, PiMatch]]] = {}
+    for i, m in enumerate(traffic.pi_matches):
+        by_flow.setdefault(m.flow_id, []).append((i, m))
+    device = device_of(bundle)
+    return tuple(
+        PiFlow(i, f, tuple(by_flow[f.id]), place(device, f.ts)) for i, f in enumerate(traffic.flows) if f.id in by_flow
+    )
+
+
+def event_ref(run_index: int, run: DeviceRun, event_index: int, event: UiEvent) -> EvidenceRef:
+    screen = run.screen(event.screen)
+    where = f" on {screen.kind} screen {screen.id}" + (f" ({screen.dump})" if screen.dump else "") if screen else ""
+    return EvidenceRef(
+        "ui_event",
+        f"device.runs[{run_index}].events[{event_index}]",
+        f"{run.id}: {event.kind}{' ' + repr(event.detail) if event.detail else ''} at +{event.ts - run.started:.2f}s"
+        f"{where}",
+    )
+
+
+def screen_ref(run_index: int, run: DeviceRun, screen_id: str | None) -> EvidenceRef:
+    index = next((i for i, s in enumerate(run.screens) if s.id == screen_id), None)
+    screen = run.screens[index] if index is not None else None
+    if screen is None:
+        return EvidenceRef("ui_screen", f"device.runs[{run_index}]", f"{run.id}: screen {screen_id} not recorded")
+    texts = ", ".join(screen.texts[:6])
+    return EvidenceRef(
+        "ui_screen",
+        f"device.runs[{run_index}].screens[{index}]",
+        f"{run.id}: {screen.kind} screen {screen.id} of {screen.package}"
+        + (f" ({screen.dump})" if screen.dump else "")
+        + (f": {texts}" if texts else ""),
+    )
+
+
+def sentence_ref(policy: PolicyEvidence, sentence_id: str, prefix: str = "") -> EvidenceRef:
+    sentence = policy.sentence(sentence_id)
+    text = sentence.text if sentence else "(sentence not recorded)"
+    quoted = text if len(text) <= 160 else text[:157] + "…"
+    return EvidenceRef("policy_sentence", policy.sentence_ref(sentence_id), f"{prefix}“{quoted}”")
+
+
+def fresh_runs(bundle: EvidenceBundle) -> tuple[tuple[int, DeviceRun], ...]:
+    device = device_of(bundle)
+    return tuple((i, r) for i, r in enumerate(device.runs) if r.fresh_install) if device else ()
