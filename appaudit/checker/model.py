@@ -123,6 +123,11 @@ class Score:
     categories: tuple[Tally, ...]
     coverage_floor: float
     formula: str  # the scoring rule in words, so a report can show it
+    # (source, decided items citing it) for static, traffic, ui, policy, auditor
+    decided_by: tuple[tuple[str, int], ...] = ()
+
+    def decided_by_text(self) -> str:
+        return ", ".join(f"{source} {n}" for source, n in self.decided_by) or "—"
 
 
 @dataclass(frozen=True)

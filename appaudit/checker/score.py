@@ -12,6 +12,10 @@ Formula (per category "I" … "VI", and overall across all 31 items):
   D >= 0.5, E below.
 
 The floor keeps a static-only scan (which decides two or three items) from looking like a clean bill.
+
+Coverage is also counted by evidence source: ``decided_by`` says, for static, traffic, ui, policy and
+auditor, how many decided items cite evidence of that source (an item citing two sources counts for
+both), read from the kinds of the evidence references.
 """
 
 from __future__ import annotations
@@ -29,6 +33,42 @@ FORMULA = (
     f"a grade (A=no violation, B>=0.9, C>=0.75, D>=0.5, E) only when coverage >= {COVERAGE_FLOOR:.0%}, "
     f"else '{INSUFFICIENT}'"
 )
+
+
+# Which evidence source an evidence reference kind belongs to.
+SOURCE_OF_REF_KIND: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "startup_finding",
+            "api_call",
+            "sdk",
+            "permission",
+            "policy_hint",
+            "component",
+            "part",
+            "endpoint",
+            "entry_point",
+            "baseline",
+        ),
+        "static",
+    ),
+    **dict.fromkeys(("flow", "pi_match", "pi_stream", "capture", "unobservable_host"), "traffic"),
+    **dict.fromkeys(("ui_event", "ui_screen", "policy_search", "device_run"), "ui"),
+    **dict.fromkeys(("policy_sentence", "policy_document"), "policy"),
+}
+SOURCES = ("static", "traffic", "ui", "policy", "auditor")
+
+
+def sources_of(result: ItemResult) -> frozenset[str]:
+    """The evidence sources a result rests on."""
+    if result.source == "auditor":
+        return frozenset({"auditor"})
+    return frozenset(SOURCE_OF_REF_KIND.get(ref.kind, "static") for ref in result.evidence)
+
+
+def decided_by(results: Sequence[ItemResult]) -> tuple[tuple[str, int], ...]:
+    decided = [r for r in results if r.verdict in (Verdict.PASS, Verdict.VIOLATION)]
+    return tuple((source, sum(1 for r in decided if source in sources_of(r))) for source in SOURCES)
 
 
 def category_of(item_id: str) -> str:
@@ -80,4 +120,5 @@ def score(results: Sequence[ItemResult], item_ids: Iterable[str]) -> Score:
         categories=per_category,
         coverage_floor=COVERAGE_FLOOR,
         formula=FORMULA,
+        decided_by=decided_by(results),
     )

@@ -109,7 +109,7 @@ def score_line(score: Score) -> str:
     return (
         f"Score: {t.grade} · decided {t.decided} of {t.items} items ({t.coverage:.0%} coverage), {ratio} · "
         f"{t.violation} violation, {t.needs_review} needs review, {t.inconclusive} inconclusive, "
-        f"{t.not_assessed} not assessed, {t.error} error"
+        f"{t.not_assessed} not assessed, {t.error} error · decided by evidence: {score.decided_by_text()}"
     )
 
 

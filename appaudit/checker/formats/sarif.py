@@ -107,6 +107,7 @@ def to_sarif(result: CheckResult, bundle: EvidenceBundle, catalog: Catalog) -> s
                 "passRatio": overall.pass_ratio,
                 "coverage": overall.coverage,
                 "decided": overall.decided,
+                "decidedBy": dict(result.score.decided_by),
                 "items": overall.items,
                 "violation": overall.violation,
                 "passed": overall.passed,

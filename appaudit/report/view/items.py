@@ -59,6 +59,7 @@ def items_section(check: CheckResult | None, max_rows: int) -> Section:
     facts = (
         Fact("Grade", Cell(text=t.grade)),
         Fact("Decided", Cell(text=f"{t.decided} of {t.items} items ({t.coverage:.0%} coverage)")),
+        Fact("Decided by evidence", Cell(text=check.score.decided_by_text())),
         Fact("Passed of decided", Cell(text=ratio)),
         Fact(
             "Verdicts",
