@@ -54,6 +54,8 @@ def test_fixture_case(item_id: str, case: str, expected: dict) -> None:
     assert result.verdict == Verdict(expected["verdict"]), result.summary
     if "confidence" in expected:
         assert result.confidence == Confidence(expected["confidence"])
+    if "says" in expected:
+        assert expected["says"] in result.summary, result.summary
 
 
 def test_every_fixture_has_its_case_file_and_no_strays() -> None:

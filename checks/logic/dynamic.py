@@ -113,3 +113,8 @@ def sentence_ref(policy: PolicyEvidence, sentence_id: str, prefix: str = "") -> 
 def fresh_runs(bundle: EvidenceBundle) -> tuple[tuple[int, DeviceRun], ...]:
     device = device_of(bundle)
     return tuple((i, r) for i, r in enumerate(device.runs) if r.fresh_install) if device else ()
+
+
+def rights_evidence(policy: PolicyEvidence, *kinds: str) -> tuple[EvidenceRef, ...]:
+    """The policy sentences that offer the given rights (withdraw, delete, cancel_account, ...)."""
+    return tuple(sentence_ref(policy, r.sentence, f"{r.kind}: ") for r in policy.rights if r.kind in kinds)

@@ -311,6 +311,26 @@ def policy_reachable(bundle: EvidenceBundle) -> ItemResult:
 
 @item("I.4")
 def policy_readable(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies:
+        simplified = [d for d in policy.policies if d.language == "zh-Hans"]
+        refs = tuple(_document_ref(policy, d) for d in (simplified or policy.policies))
+        if not simplified:
+            return review(
+                "I.4",
+                "No privacy-policy text in Simplified Chinese was found (languages: "
+                + ", ".join(sorted({d.language or "unknown" for d in policy.policies}))
+                + "); check whether the app offers one.",
+                refs,
+                DEVICE,
+            )
+        return review(
+            "I.4",
+            "A Simplified Chinese policy exists; whether its text size, contrast and layout make it easy to read "
+            "is judged on its screen.",
+            refs,
+            DEVICE,
+        )
     docs = bundle.policy_hints.documents if bundle.policy_hints else ()
     if docs and not any(d.language == "zh-Hans" for d in docs):
         return review(

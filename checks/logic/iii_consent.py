@@ -24,6 +24,7 @@ from appaudit.checks.logic.dynamic import (
     fresh_runs,
     pi_flows,
     policy_of,
+    rights_evidence,
     screen_ref,
     sentence_ref,
     traffic_of,
@@ -391,6 +392,21 @@ def settings_changed(bundle: EvidenceBundle) -> ItemResult:
 @item("III.6")
 def targeted_push(bundle: EvidenceBundle) -> ItemResult:
     hits = [(i, s) for i, s in enumerate(bundle.sdks) if TARGETING_SDK_CATEGORIES.intersection(s.categories)]
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies and (hits or rights_evidence(policy, "targeting_opt_out")):
+        opt_out = rights_evidence(policy, "targeting_opt_out")
+        sdk_refs = tuple(EvidenceRef("sdk", f"sdks[{i}]", f"{s.name}: {', '.join(s.categories)}") for i, s in hits)
+        return review(
+            "III.6",
+            (
+                "The privacy policy offers a non-targeted option; check that the switch exists in the app's settings."
+                if opt_out
+                else "Push or advertising SDKs are embedded but the privacy policy mentions no non-targeted option; "
+                "check whether the app does targeted push and offers a way to turn it off."
+            ),
+            (*opt_out, *sdk_refs),
+            DEVICE,
+        )
     if hits:
         return review(
             "III.6",
@@ -415,6 +431,27 @@ def misleading_inducement(bundle: EvidenceBundle) -> ItemResult:
 
 @item("III.8")
 def withdrawal(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies:
+        found = rights_evidence(policy, "withdraw")
+        if found:
+            return review(
+                "III.8",
+                "The privacy policy says consent can be withdrawn; check that the way it describes exists in the "
+                "app's settings and works as easily as giving consent.",
+                found,
+                DEVICE,
+            )
+        return review(
+            "III.8",
+            "The privacy policy describes no way to withdraw consent; check the app's settings for one.",
+            tuple(
+                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+                for i, d in enumerate(policy.documents)
+                if d.is_privacy_policy
+            ),
+            DEVICE,
+        )
     return not_assessed("III.8", "A way to withdraw consent is judged from the policy and settings.", POLICY, DEVICE)
 
 

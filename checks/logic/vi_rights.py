@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
-from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed
-from appaudit.checks.logic.dynamic import policy_of, sentence_ref
+from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed, review
+from appaudit.checks.logic.dynamic import policy_of, rights_evidence, sentence_ref
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import ResponseTime
 
@@ -14,6 +14,27 @@ MAX_WORKING_DAYS = 15
 
 @item("VI.1")
 def correction_deletion(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies:
+        offered = {r.kind for r in policy.rights}
+        missing = [k for k in ("correct", "delete", "cancel_account") if k not in offered]
+        refs = rights_evidence(policy, "correct", "delete", "cancel_account")
+        text = (
+            "The privacy policy describes correction, deletion and account cancellation"
+            if not missing
+            else f"The privacy policy does not describe: {', '.join(m.replace('_', ' ') for m in missing)}"
+        )
+        return review(
+            "VI.1",
+            f"{text}. Check in the app that each function exists and works.",
+            refs
+            or tuple(
+                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+                for i, d in enumerate(policy.documents)
+                if d.is_privacy_policy
+            ),
+            DEVICE,
+        )
     return not_assessed(
         "VI.1", "Correction, deletion and account cancellation are judged from the policy and the UI.", POLICY, DEVICE
     )
@@ -26,6 +47,18 @@ def unreasonable_conditions(bundle: EvidenceBundle) -> ItemResult:
 
 @item("VI.3")
 def handled_in_time(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies and policy.response_times:
+        over = [t for t in policy.response_times if t.working_days > MAX_WORKING_DAYS]
+        return review(
+            "VI.3",
+            "The privacy policy commits to "
+            + "; ".join(_limit(t) for t in policy.response_times)
+            + (f", beyond {MAX_WORKING_DAYS} working days" if over else "")
+            + ". Whether requests are handled within it is for the auditor (test requests, records).",
+            tuple(sentence_ref(policy, t.sentence, "time limit: ") for t in policy.response_times),
+            AUDITOR,
+        )
     return not_assessed("VI.3", "The committed handling time is read from the policy.", POLICY, AUDITOR)
 
 
