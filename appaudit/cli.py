@@ -11,7 +11,7 @@ error (not an APK, hostile archive, missing file), 3 internal error
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,8 @@ from appaudit.errors import AppauditError, ExitCode
 if TYPE_CHECKING:
     from appaudit.checker.run import ReviewInputs
     from appaudit.console import Console
+    from appaudit.evidence.model import EvidenceBundle
+    from appaudit.traffic.profile import DeviceProfile
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -72,6 +74,9 @@ class ScanRequest:
     fmt: str | None = None  # machine output: json | sarif | junit
     machine_output: Path | None = None
     review: ReviewInputs | None = None  # baseline, auditor assessments, suppressions
+    traffic: Path | None = None  # a capture run directory or a .mitm file to merge
+    profile: DeviceProfile | None = None  # the test device's known values, for PI detection in traffic
+    first_party: tuple[str, ...] = ()  # extra first-party domains for traffic attribution
 
 
 def _run_scan(ctx: click.Context, request: ScanRequest) -> None:
@@ -105,6 +110,9 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     with console.progress() as step:
         result = scan_apk(request.apk, sdk_db_paths=request.sdk_dbs, progress=step, on_note=console.warn)
         bundle = result.bundle
+        if request.traffic is not None:
+            step("Reading the captured traffic")
+            bundle = _with_traffic(bundle, request, step)
         out = request.output or _default_output(
             bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
         )
@@ -144,6 +152,21 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     return exit_code_for(verdicts, request.fail_on, exit_zero=request.exit_zero)
 
 
+def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None]) -> EvidenceBundle:
+    """Merge the capture in ``request.traffic`` into ``bundle``: flows, PI matches, attribution."""
+    from appaudit.knowledge.user_db import load_with_user_databases
+    from appaudit.traffic.attribution import build_attributor
+    from appaudit.traffic.merge import add_traffic, load_traffic
+
+    assert request.traffic is not None
+    sdk_db = load_with_user_databases(request.sdk_dbs)
+    attributor = build_attributor(bundle, sdk_db, request.first_party)
+    load = load_traffic(
+        request.traffic, profile=request.profile, attributor=attributor, device=bundle.device, progress=step
+    )
+    return add_traffic(bundle, load)
+
+
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("apk", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -172,6 +195,20 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     help="Exit 1 when an item's verdict is at or above LEVEL (default: scan does not gate; see `appaudit check`).",
 )
 @click.option("--exit-zero", is_flag=True, help="With --fail-on: exit 0 anyway when the run completed.")
+@click.option(
+    "--traffic", type=click.Path(path_type=Path, exists=True),
+    help="Merge captured traffic: a run directory from `appaudit capture`, or a .mitm flows file. PI detection "
+    "and attribution run on the replayed flows.",
+)  # fmt: skip
+@click.option(
+    "--device-profile", "device_profile", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON of the test device's known values (IMEI, Android ID, location, canaries...) to find in the "
+    "traffic; without it only pattern detectors run, at lower confidence.",
+)  # fmt: skip
+@click.option(
+    "--first-party", "first_party", multiple=True, metavar="DOMAIN",
+    help="A domain of the app's own back end (repeatable); adds to the ones learned from the APK.",
+)  # fmt: skip
 @review_options
 @click.pass_context
 def scan(
@@ -184,6 +221,9 @@ def scan(
     exit_zero: bool,
     fmt: str | None,
     machine_output: Path | None,
+    traffic: Path | None,
+    device_profile: Path | None,
+    first_party: tuple[str, ...],
     baseline: Path | None,
     assessment: Path | None,
     suppressions: Path | None,
@@ -192,6 +232,7 @@ def scan(
 
     Extracts the app's identity, manifest, embedded third-party SDKs, privacy-sensitive API calls,
     what runs at start-up before consent (with call chains), privacy-policy hints and endpoints.
+    With --traffic, also what the app sent: PI found in each request and who received it.
     """
     if machine_output is not None and fmt is None:
         raise click.UsageError(
@@ -199,13 +240,21 @@ def scan(
         )
     from appaudit.checker.run import load_review_inputs
 
-    try:  # read the review files first, so a bad one fails fast
+    if device_profile is not None and traffic is None:
+        raise click.UsageError("--device-profile is used to find PI in traffic: give --traffic too")
+    try:  # read the review files and the device profile first, so a bad one fails fast
         review = load_review_inputs(baseline=baseline, assessment=assessment, suppressions=suppressions)
+        profile = None
+        if device_profile is not None:
+            from appaudit.traffic.profile import load_profile
+
+            profile = load_profile(device_profile)
     except AppauditError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INPUT_ERROR)
     request = ScanRequest(
-        apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review
+        apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review,
+        traffic, profile, tuple(first_party),
     )  # fmt: skip
     _run_scan(ctx, request)
 
@@ -226,10 +275,12 @@ def demo(ctx: click.Context, output: Path | None) -> None:
 
 def _register_commands() -> None:
     """Command groups that live in their own modules (imported lightly: click only)."""
+    from appaudit.commands.capture import capture
     from appaudit.commands.check import check
     from appaudit.commands.rules import rules
     from appaudit.commands.sdks import sdks
 
+    main.add_command(capture)
     main.add_command(check)
     main.add_command(rules)
     main.add_command(sdks)

@@ -33,9 +33,9 @@ def test_unsupported_schema_version_is_rejected() -> None:
 # ----------------------------------------------------------------------------- PI taxonomy
 
 
-def test_pi_taxonomy_has_the_13_gbt35273_categories_and_47_types() -> None:
+def test_pi_taxonomy_has_the_13_gbt35273_categories_and_48_types() -> None:
     taxonomy = load_pi_taxonomy()
-    assert len(taxonomy) == 47
+    assert len(taxonomy) == 48  # 47 curated types + canary_other for custom canary values
     categories = {c.id for c in taxonomy.categories()}
     assert len(categories) == 13
     assert {t.category for t in taxonomy} <= categories

@@ -116,6 +116,18 @@ class PolicySearch:
 
 
 @dataclass(frozen=True)
+class FoundControl:
+    """A control later items need, found while exploring: where it is and how deep."""
+
+    kind: (
+        str  # "withdraw_consent" | "delete_data" | "correct_data" | "cancel_account" | "complaint" | "targeting_switch"
+    )
+    label: str  # the label as shown
+    path: tuple[str, ...]  # the operations from the main interface
+    screen: str  # the screen id it is on
+
+
+@dataclass(frozen=True)
 class DeviceRun:
     id: str  # "agree-1", "refuse-1", ...
     kind: str  # "agree" | "refuse" | "ignore"
@@ -126,6 +138,7 @@ class DeviceRun:
     screens: tuple[Screen, ...]
     policy_search: PolicySearch | None = None
     note: str = ""
+    controls: tuple[FoundControl, ...] = ()  # found during the policy search (agree run)
 
     def screen(self, screen_id: str | None) -> Screen | None:
         return next((s for s in self.screens if s.id == screen_id), None)

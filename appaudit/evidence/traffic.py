@@ -101,11 +101,34 @@ class CaptureInfo:
 
 
 @dataclass(frozen=True)
+class VendorSummary:
+    """What one receiver got: per SDK vendor (or first party, or unknown registrable domain).
+
+    Derived from the flows and matches when the traffic is merged (``appaudit.traffic.vendors``), kept
+    for readers of evidence.json; the checks recompute what they need from the flows themselves.
+    """
+
+    party: str  # "first_party" | "sdk" | "third_party"
+    key: str  # the SDK id for party "sdk", else the registrable domain
+    domains: tuple[str, ...]  # the registrable domains seen for this receiver
+    requests: int  # all requests to it
+    pi_requests: int  # requests carrying at least one PI match
+    pi_types: tuple[str, ...] = ()
+    first_ts: float | None = None  # first and last PI-bearing request
+    last_ts: float | None = None
+    max_pi_per_minute: int = 0  # most PI-bearing requests in any 60-second window (item IV.4)
+    vendor: str | None = None
+    # Whether any PI reached it before consent: None until a device run gives the consent moment.
+    before_consent: bool | None = None
+
+
+@dataclass(frozen=True)
 class TrafficEvidence:
     capture: CaptureInfo
     flows: tuple[Flow, ...]
     pi_matches: tuple[PiMatch, ...] = ()
     unobservable: tuple[UnobservableHost, ...] = ()
+    vendors: tuple[VendorSummary, ...] = ()
 
     def flow(self, flow_id: str) -> tuple[int, Flow] | None:
         return next(((i, f) for i, f in enumerate(self.flows) if f.id == flow_id), None)

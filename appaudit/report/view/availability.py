@@ -34,6 +34,9 @@ PART_LABELS: dict[str, str] = {
     "sdk_usage": "SDK usage",
     "policy_hints": "Privacy-policy hints",
     "endpoints": "Network endpoints",
+    "traffic": "Captured traffic",
+    "device": "Device runs",
+    "policy": "Privacy-policy text",
 }
 
 

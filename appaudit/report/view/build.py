@@ -5,6 +5,7 @@ from __future__ import annotations
 from appaudit.checker.model import CheckResult
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.report.view.api_calls import api_calls_section
+from appaudit.report.view.device import device_section
 from appaudit.report.view.endpoints import endpoints_section
 from appaudit.report.view.header import build_header
 from appaudit.report.view.items import items_section
@@ -21,6 +22,7 @@ from appaudit.report.view.sdks import sdks_section
 from appaudit.report.view.startup import startup_section
 from appaudit.report.view.summary import summary_items
 from appaudit.report.view.tables import DEFAULT_MAX_ROWS
+from appaudit.report.view.traffic import traffic_section
 
 
 def build_view(
@@ -35,6 +37,8 @@ def build_view(
     sections = (
         scope_section(bundle, verdicts_included=check is not None),
         items_section(check, max_rows),
+        device_section(bundle, max_rows),
+        traffic_section(bundle, max_rows),
         startup_section(bundle, max_rows),
         sdks_section(bundle, max_rows),
         permissions_section(bundle, max_rows),

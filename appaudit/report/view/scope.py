@@ -36,18 +36,34 @@ NOT_ASSESSED: tuple[tuple[str, str], ...] = (
     ),
 )
 
-# With the checker's verdicts in the report, the 31 items are no longer "not produced"; items the
-# static evidence cannot decide say so in the items section itself.
-NOT_ASSESSED_WITH_VERDICTS = tuple(
-    (title, text)
-    if title != "The 31-item verdicts"
-    else (
-        "Items that need other evidence",
-        "Verdicts below come from static evidence only: items that need traffic, a device run, the "
-        "policy text or an auditor are marked not assessed, never pass.",
-    )
-    for title, text in NOT_ASSESSED
-)
+# Which evidence part, once collected, removes which "not assessed" entry.
+_COVERED_BY_PART = {
+    "Network traffic capture": "traffic",
+    "Device runs and UI": "device",
+    "Privacy-policy text analysis": "policy",
+}
+
+
+def not_assessed_facts(bundle: EvidenceBundle, *, verdicts_included: bool) -> tuple[tuple[str, str], ...]:
+    """What this run did not assess: the dynamic sources it lacks, and the limits of static analysis."""
+    collected = [
+        name for name in ("traffic", "device", "policy")
+        if (p := bundle.part(name)) is not None and p.status.value in ("ok", "partial")
+    ]  # fmt: skip
+    sources = ", ".join(["static", *collected])
+    out = []
+    for title, text in NOT_ASSESSED:
+        if _COVERED_BY_PART.get(title) in collected:
+            continue
+        if title == "The 31-item verdicts" and verdicts_included:
+            title, text = (
+                "Items that need other evidence",
+                f"Verdicts below come from the evidence of this run ({sources}): items that need evidence it "
+                "lacks, or an auditor, are marked not assessed, never pass.",
+            )
+        out.append((title, text))
+    return tuple(out)
+
 
 # Part state -> (badge text, badge class, row class).
 _STATUS_SHOWN = {
@@ -75,6 +91,17 @@ def _part_row(name: str, part: PartStatus | None) -> Row:
     return Row((Cell(text=label, sub=name), Cell(badge=Badge(text, badge_css)), time, notes), css=row_css)
 
 
+def _scope_intro(bundle: EvidenceBundle) -> str:
+    dynamic = [p for p in (bundle.part(n) for n in ("traffic", "device", "policy")) if p is not None]
+    if not dynamic:
+        return (
+            "Static analysis only: this report describes what the APK file contains and what its "
+            "code could do, not what the app was seen doing."
+        )
+    names = ", ".join(PART_LABELS.get(p.name, p.name).lower() for p in dynamic)
+    return f"Static analysis of the APK, with evidence from: {names} (status of each below)."
+
+
 def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) -> Section:
     """What was not validated, failed parts first, then every part's status, time and errors."""
     names = list(EXPECTED_PARTS) + sorted({p.name for p in bundle.parts} - set(EXPECTED_PARTS))
@@ -83,9 +110,9 @@ def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) ->
         Notice(
             "n-info",
             "Not assessed in this run",
-            "Static analysis only. The following were not assessed, so nothing in this report says they are fine:",
+            "The following were not assessed, so nothing in this report says they are fine:",
             facts=tuple(
-                Fact(t, Cell(text=d)) for t, d in (NOT_ASSESSED_WITH_VERDICTS if verdicts_included else NOT_ASSESSED)
+                Fact(t, Cell(text=d)) for t, d in not_assessed_facts(bundle, verdicts_included=verdicts_included)
             ),
         )
     ]
@@ -122,10 +149,7 @@ def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) ->
         id="scope",
         title="Scope and what was not validated",
         availability=Availability("ok", "", "", "st-ok"),
-        intro=(
-            "Static analysis only: this report describes what the APK file contains and what its "
-            "code could do, not what the app was seen doing.",
-        ),
+        intro=(_scope_intro(bundle),),
         notices=tuple(notices),
         tables=(parts_table,),
     )
