@@ -24,6 +24,7 @@ from appaudit.errors import AppauditError, ExitCode
 
 if TYPE_CHECKING:
     from appaudit.checker.run import ReviewInputs
+    from appaudit.commands.run import DeviceRequest
     from appaudit.console import Console
     from appaudit.evidence.model import EvidenceBundle
     from appaudit.traffic.profile import DeviceProfile
@@ -77,9 +78,11 @@ class ScanRequest:
     traffic: Path | None = None  # a capture run directory or a .mitm file to merge
     profile: DeviceProfile | None = None  # the test device's known values, for PI detection in traffic
     first_party: tuple[str, ...] = ()  # extra first-party domains for traffic attribution
+    device: DeviceRequest | None = None  # drive the app on a device (appaudit run, the demo)
+    device_profile_path: Path | None = None  # with device: the profile file (loaded by the session)
 
 
-def _run_scan(ctx: click.Context, request: ScanRequest) -> None:
+def run_scan(ctx: click.Context, request: ScanRequest) -> None:
     from appaudit.console import Console
 
     console = Console(quiet=ctx.obj.quiet)
@@ -113,6 +116,16 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
         if request.traffic is not None:
             step("Reading the captured traffic")
             bundle = _with_traffic(bundle, request, step)
+        if request.device is not None:
+            from appaudit.commands.run import attach_device_runs
+
+            out = request.output or _default_output(
+                bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
+            )
+            bundle = attach_device_runs(
+                bundle, request.device, request.apk, out, step, profile_path=request.device_profile_path,
+                first_party=request.first_party, sdk_dbs=tuple(request.sdk_dbs),
+            )  # fmt: skip
         out = request.output or _default_output(
             bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
         )
@@ -256,7 +269,7 @@ def scan(
         apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review,
         traffic, profile, tuple(first_party),
     )  # fmt: skip
-    _run_scan(ctx, request)
+    run_scan(ctx, request)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -264,13 +277,25 @@ def scan(
     "-o", "--output", type=click.Path(path_type=Path, file_okay=False),
     help="Directory for the demo's evidence and report [default: reports/demo/].",
 )  # fmt: skip
+@click.option("--static-only", is_flag=True, help="Only the static scan (no simulated device, no proxy).")
 @click.pass_context
-def demo(ctx: click.Context, output: Path | None) -> None:
-    """Scan the built-in demo app (a deliberately non-compliant test APK) and write its report."""
-    from appaudit.demo import demo_apk
+def demo(ctx: click.Context, output: Path | None, static_only: bool) -> None:
+    """Audit the built-in demo app end to end: static scan, then simulated device runs through a real proxy.
 
-    with demo_apk() as apk:
-        _run_scan(ctx, ScanRequest(apk, output or Path("reports") / "demo"))
+    The demo app (a deliberately non-compliant test APK) is played on the simulated device: mitmdump
+    captures its traffic, the agree, refuse and ignore runs and the policy search run as on an emulator,
+    and the checker and the report take it all in. Nothing leaves this machine.
+    """
+    from appaudit.commands.run import DeviceRequest
+    from appaudit.demo import demo_apk, demo_scenario
+
+    with demo_apk() as apk, demo_scenario() as scenario:
+        device = (
+            None
+            if static_only
+            else DeviceRequest(scenario=scenario, dwell=2.0, observe=2.0, search_seconds=180, quiet=0.6, poll=0.2)
+        )
+        run_scan(ctx, ScanRequest(apk, output or Path("reports") / "demo", device=device))
 
 
 def _register_commands() -> None:
@@ -278,11 +303,13 @@ def _register_commands() -> None:
     from appaudit.commands.capture import capture
     from appaudit.commands.check import check
     from appaudit.commands.rules import rules
+    from appaudit.commands.run import run
     from appaudit.commands.sdks import sdks
 
     main.add_command(capture)
     main.add_command(check)
     main.add_command(rules)
+    main.add_command(run)
     main.add_command(sdks)
 
 

@@ -61,7 +61,9 @@ class Console:
     ) -> None:
         if self.quiet:
             return
-        table = Table(title="appaudit static scan", show_header=False, title_justify="left")
+        dynamic = [name for name in ("device", "traffic", "policy") if bundle.part(name) is not None]
+        title = "appaudit audit (static + " + ", ".join(dynamic) + ")" if dynamic else "appaudit static scan"
+        table = Table(title=title, show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()
         app = bundle.app
@@ -85,6 +87,13 @@ class Console:
             table.add_row("Reachable at start-up", Text(text, style="red" if unguarded else "green"))
         else:
             table.add_row("Reachable at start-up", Text("not assessed", style="dim"))
+        if bundle.device is not None:
+            runs = ", ".join(f"{r.id}{' (' + r.note + ')' if r.note else ''}" for r in bundle.device.runs)
+            table.add_row("Device runs", Text(f"{runs} on {bundle.device.device.serial}"))
+        if bundle.traffic is not None:
+            t = bundle.traffic
+            hidden = f", {len(t.unobservable)} unobservable host(s)" if t.unobservable else ""
+            table.add_row("Traffic", Text(f"{len(t.flows)} request(s), {len(t.pi_matches)} PI match(es){hidden}"))
         for part in bundle.parts:
             if part.status is not Status.OK:
                 table.add_row(

@@ -67,13 +67,33 @@ def test_default_output_directory_is_named_after_package_and_version(tmp_path: P
     assert (out / "evidence.json").is_file() and not (out / "report.html").exists()
 
 
-def test_demo_writes_reports_demo(tmp_path: Path, monkeypatch) -> None:
+def test_demo_is_a_whole_simulated_audit(tmp_path: Path, monkeypatch) -> None:
+    """The README's main command: static scan, simulated device runs through a real mitmdump, verdicts, report."""
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["-q", "demo"])
     assert result.exit_code == 0, result.output
-    evidence = json.loads((tmp_path / "reports/demo/evidence.json").read_text(encoding="utf-8"))
+    out = tmp_path / "reports/demo"
+    evidence = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
     assert evidence["app"]["package"] == "com.appaudit.fixture.violating"
-    assert (tmp_path / "reports/demo/report.html").stat().st_size > 5000
+    assert [r["kind"] for r in evidence["device"]["runs"]] == ["agree", "refuse", "ignore"]
+    assert evidence["device"]["device"]["driver"] == "simulated"
+    assert any(m["pi_type"] == "imei" for m in evidence["traffic"]["pi_matches"])
+    verdicts = {r["item_id"]: r["verdict"] for r in json.loads((out / "verdicts.json").read_text())["results"]}
+    for item in ("I.3", "III.1", "III.2", "IV.2", "V.1"):  # the demo app's designed faults
+        assert verdicts[item] == "violation", (item, verdicts[item])
+    assert verdicts["I.2"] == "pass" and verdicts["III.4"] == "pass"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Device runs" in html and "Captured traffic" in html and "simulated device" in html
+    assert (out / "capture" / "flows.mitm").stat().st_size > 0
+    assert any((out / "runs" / "agree").glob("*.xml"))
+
+
+def test_demo_static_only_needs_no_proxy(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["-q", "demo", "--static-only"])
+    assert result.exit_code == 0, result.output
+    evidence = json.loads((tmp_path / "reports/demo/evidence.json").read_text(encoding="utf-8"))
+    assert evidence["device"] is None and evidence["traffic"] is None
 
 
 INPUT_ERRORS = {

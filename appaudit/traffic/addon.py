@@ -27,6 +27,7 @@ from appaudit.traffic import layout
 
 logger = logging.getLogger(__name__)
 
+LOCAL_OPTION = "appaudit_answer_locally"
 OUT_OPTION = "appaudit_out"
 
 
@@ -100,6 +101,13 @@ class CaptureAddon:
         loader.add_option(
             OUT_OPTION, str, "", "appaudit: the capture run directory; events are appended to events.jsonl there."
         )
+        loader.add_option(
+            LOCAL_OPTION,
+            bool,
+            False,
+            "appaudit: answer every request here (204) instead of forwarding it: for simulated devices, whose "
+            "requests carry test values to real-looking hosts that must never receive them.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if OUT_OPTION not in updated or not self._owns_stream:
@@ -147,6 +155,11 @@ class CaptureAddon:
         state = self._tls_clients.get(flow.client_conn.id)
         if state is not None:
             state.requests += 1
+
+    @_timed
+    def request(self, flow: http.HTTPFlow) -> None:
+        if ctx.options.appaudit_answer_locally and flow.response is None:
+            flow.response = http.Response.make(204, b"", {"X-Appaudit": "answered locally, not forwarded"})
 
     @_timed
     def response(self, flow: http.HTTPFlow) -> None:

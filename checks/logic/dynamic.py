@@ -118,3 +118,17 @@ def fresh_runs(bundle: EvidenceBundle) -> tuple[tuple[int, DeviceRun], ...]:
 def rights_evidence(policy: PolicyEvidence, *kinds: str) -> tuple[EvidenceRef, ...]:
     """The policy sentences that offer the given rights (withdraw, delete, cancel_account, ...)."""
     return tuple(sentence_ref(policy, r.sentence, f"{r.kind}: ") for r in policy.rights if r.kind in kinds)
+
+
+def launch_segment(bundle: EvidenceBundle, ts: float) -> tuple[int, int] | None:
+    """Which app launch ``ts`` falls in: (run index, index of the launch event), None outside runs.
+
+    Rates are measured within one launch: a driver that restarts the app twenty times (the policy
+    search does) must not make the app's per-launch requests look like frequent collection.
+    """
+    device = device_of(bundle)
+    placement = place(device, ts)
+    if placement.run is None or placement.run_index is None:
+        return None
+    launches = [i for i, e in enumerate(placement.run.events) if e.kind == "launch" and e.ts <= ts]
+    return (placement.run_index, launches[-1] if launches else -1)

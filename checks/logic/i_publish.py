@@ -77,6 +77,25 @@ def _policy_absent_on_device(bundle: EvidenceBundle) -> tuple[EvidenceRef, ...]:
     )
 
 
+def _policy_shown_on_device(bundle: EvidenceBundle) -> tuple[EvidenceRef, ...]:
+    """Device evidence that the app shows a policy: a policy screen found, or a prompt linking one."""
+    device = device_of(bundle)
+    if device is None:
+        return ()
+    refs = [
+        _search_ref(i, r, r.policy_search)
+        for i, r in enumerate(device.runs)
+        if r.policy_search is not None and r.policy_search.found
+    ]
+    for ri, run in enumerate(device.runs):
+        for ei, e in run.events_of(CONSENT_PROMPT):
+            screen = run.screen(e.screen)
+            if screen is not None and screen.consent is not None and screen.consent.policy_links:
+                refs.append(event_ref(ri, run, ei, e))
+                break
+    return tuple(refs)
+
+
 @item("I.1")
 def policy_published(bundle: EvidenceBundle) -> ItemResult:
     policy = policy_of(bundle)
@@ -95,6 +114,15 @@ def policy_published(bundle: EvidenceBundle) -> ItemResult:
                 "app's screens found none.",
                 (part_ref(bundle, "policy"), *searched),
             )
+    shown = _policy_shown_on_device(bundle)
+    if shown:
+        return review(
+            "I.1",
+            "The app shows a privacy policy on the device (found by the UI search or linked from the consent "
+            "prompt); whether it states collection and use rules needs its text analysed.",
+            shown,
+            POLICY,
+        )
     hints, status = bundle.policy_hints, bundle.part("policy_hints")
     if hints is None or status is None or status.status in (Status.FAILED, Status.SKIPPED):
         return part_unavailable("I.1", bundle, "policy_hints", DEVICE, POLICY)

@@ -15,7 +15,15 @@ from appaudit.checks.logic import (
     review,
     usable,
 )
-from appaudit.checks.logic.dynamic import PiFlow, device_of, event_ref, fresh_runs, pi_flows, traffic_of
+from appaudit.checks.logic.dynamic import (
+    PiFlow,
+    device_of,
+    event_ref,
+    fresh_runs,
+    launch_segment,
+    pi_flows,
+    traffic_of,
+)
 from appaudit.evidence.device import (
     APP_EXIT,
     BACK,
@@ -173,11 +181,13 @@ def frequency(bundle: EvidenceBundle) -> ItemResult:
     traffic = traffic_of(bundle)
     if traffic is None:
         return not_assessed("IV.4", "Collection frequency is measured from captured traffic.", TRAFFIC)
-    streams: dict[tuple[str, str], list[PiFlow]] = {}
+    # One stream per destination, PI type and app launch (see launch_segment).
+    streams: dict[tuple[str, str, tuple[int, int] | None], list[PiFlow]] = {}
     for p in pi_flows(bundle, traffic):
+        segment = launch_segment(bundle, p.flow.ts)
         for t in p.pi_types:
-            streams.setdefault((p.flow.destination.registrable_domain, t), []).append(p)
-    peaks = sorted(((*_peak_rate(fl), key) for key, fl in streams.items()), key=lambda x: -x[0])
+            streams.setdefault((p.flow.destination.registrable_domain, t, segment), []).append(p)
+    peaks = sorted(((*_peak_rate(fl), key[:2]) for key, fl in streams.items()), key=lambda x: -x[0])
     limit = MAX_PI_REQUESTS_PER_MINUTE
     too_frequent = [(n, fl, key) for n, fl, key in peaks if n > limit]
     if too_frequent:
@@ -191,7 +201,8 @@ def frequency(bundle: EvidenceBundle) -> ItemResult:
             "IV.4",
             Verdict.VIOLATION,
             Confidence.MEDIUM,
-            f"{pi} was sent to {domain} {n} times within one minute (threshold: more than {limit} per minute); "
+            f"{pi} was sent to {domain} {n} times within one minute of one app launch (threshold: more than "
+            f"{limit} per minute); "
             f"{len(too_frequent)} destination/PI stream(s) exceed it. Traffic shows how often PI is sent, "
             "which bounds how often it is collected from below.",
             tuple(refs),
