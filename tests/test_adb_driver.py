@@ -394,6 +394,23 @@ def test_proxy_command_lines() -> None:
     ]
 
 
+def test_probe_and_location_command_lines() -> None:
+    url = "https://probe.appaudit.invalid/interception-check/abc"
+    fake = FakeAdb().on(
+        "shell", "am", "start", "-a", "android.intent.action.VIEW", "-d", url, result=text("Starting\n")
+    )
+    fake.on("emu", "geo", "fix", "116.4074", "39.9042", result=text("OK\n"))
+    d = driver(fake)
+    d.open_url(url)
+    assert d.seed_location(39.9042, 116.4074) is True  # adb emu takes longitude first
+    assert fake.commands()[-1] == ["emu", "geo", "fix", "116.4074", "39.9042"]
+
+
+def test_location_seeding_fails_softly_on_a_phone() -> None:
+    fake = FakeAdb().on("emu", "geo", "fix", "116.4074", "39.9042", result=text("error: no emulator detected\n", 1))
+    assert driver(fake).seed_location(39.9042, 116.4074) is False
+
+
 def test_shell_quotes_words_and_passes_a_single_command_line() -> None:
     fake = FakeAdb().on("shell", "echo", "'a b'", result=text("a b\n"))
     fake.on("shell", "getprop ro.build.version.sdk", result=text("34\n"))

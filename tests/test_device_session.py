@@ -90,6 +90,10 @@ def test_pre_consent_collection_is_a_violation_with_the_flow_as_evidence(tmp_pat
     assert any(ref.kind == "flow" and "alog.umeng.com" in ref.detail for ref in result["III.1"].evidence)
     assert result["V.1"].verdict is Verdict.VIOLATION
     assert any(u.host == "api.pinned.appaudit-sim.cn" for u in bundle.traffic.unobservable)
+    # The profile was gathered from the device: its IMEI, the app's Android ID and the seeded location.
+    found = {m.pi_type for m in bundle.traffic.pi_matches if m.detector == "profile"}
+    assert {"imei", "android_id", "location_precise"} <= found, found
+    assert any("location seeded" in v for v in bundle.device.validated)
 
 
 def test_permission_burst_before_consent(tmp_path: Path) -> None:

@@ -341,6 +341,15 @@ class AdbDriver:
     def clear_proxy(self) -> None:
         self._sh("settings", "put", "global", "http_proxy", ":0")
 
+    def seed_location(self, lat: float, lon: float) -> bool:
+        """Fix the emulator's GPS at a known point (``adb emu geo fix LON LAT``), so the location can be found
+        in the traffic; False on a phone (no emulator console) or when the console refuses."""
+        try:
+            result = self._adb("emu", "geo", "fix", str(lon), str(lat), timeout=15, check=False)
+        except DeviceError:
+            return False
+        return result.returncode == 0 and "KO" not in _text(result.stdout)
+
     def open_url(self, url: str) -> None:
         """Open ``url`` in the device's default browser (the interception probe: its HTTPS request must be
         decrypted by the proxy, which proves the system CA is trusted and the proxy is in the path)."""

@@ -25,6 +25,7 @@ from appaudit.traffic import layout
 
 PROBE_HOST = "probe.appaudit.invalid"  # never resolves: the probe is answered or failed by the proxy itself
 PROBE_TIMEOUT = 10.0
+CANARY_LOCATION = (39.9042, 116.4074)  # a known fix (Beijing): where the device says it is during the runs
 # A URL fetched right after an operation that looks like a privacy-policy page (WebView policies).
 POLICY_URL = re.compile(r"privacy|policy|yinsi|agreement|protocol|隐私", re.IGNORECASE)
 
@@ -118,6 +119,10 @@ def run_device_session(
             driver.install(apk)
         driver.set_proxy(device_host, port)
         ca_method = driver.install_ca(capture.ca.pem_path)
+        seed = getattr(driver, "seed_location", None)
+        seeded = CANARY_LOCATION if callable(seed) and seed(*CANARY_LOCATION) else None
+        if seeded:
+            validated.append(f"location seeded at {seeded[0]}, {seeded[1]} (searched for in the traffic)")
         validated.append(f"proxy CA installed on the device ({ca_method}); CA SHA-256 {capture.ca.sha256}")
         probe = f"https://{PROBE_HOST}/interception-check/{uuid.uuid4().hex}"
         driver.open_url(probe)
@@ -148,7 +153,7 @@ def run_device_session(
         )
     device = DeviceEvidence(info, tuple(runs), tuple(validated), tuple(not_validated))
     progress("Reading the captured traffic")
-    profile = _profile(driver, package, profile_path)
+    profile = _profile(driver, package, profile_path, seeded)
     attributor = build_attributor(bundle, load_with_user_databases(sdk_db_paths), first_party)
     load = load_traffic(capture_dir, profile=profile, attributor=attributor, device=device)
     probe_seen = any(v.startswith("interception: the HTTPS probe") for v in validated)
@@ -170,13 +175,15 @@ def _note(runs: list[DeviceRun]) -> str:
     return "; ".join(notes)
 
 
-def _profile(driver: DeviceDriver, package: str, path: Path | None):
+def _profile(driver: DeviceDriver, package: str, path: Path | None, seeded: tuple[float, float] | None):
     """The device values to look for: the auditor's profile file, else what the device tells."""
     from appaudit.traffic.profile import load_profile, parse_profile
 
     if path is not None:
         return load_profile(path)
     values: dict[str, object] = {}
+    if seeded is not None:
+        values["locations"] = [list(seeded)]
     imei = getattr(driver, "imei", None)
     android_id = getattr(driver, "android_id_for", None)
     try:

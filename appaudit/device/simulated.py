@@ -343,6 +343,11 @@ class SimulatedDevice:
         value = self.scenario.device.identifiers.get("android_id")
         return str(value) if value is not None and package == self.scenario.package else None
 
+    def seed_location(self, lat: float, lon: float) -> bool:
+        """Set the device's location (what ``{lat}``/``{lon}`` send from now on), like ``adb emu geo fix``."""
+        self._net.values.update(lat=lat, lon=lon)
+        return True
+
     def imei(self) -> str | None:
         value = self.scenario.device.identifiers.get("imei")
         return str(value) if value else None
