@@ -142,3 +142,41 @@ def test_consent_behaviours_flip_their_items(tmp_path: Path, scenario: str, item
     assert _verdicts(bundle)[item] is Verdict.VIOLATION
     if scenario == "exit_on_refusal":
         assert bundle.device.runs[0].events_of(APP_EXIT)
+
+
+class _SplashDevice:
+    """Serves a real splash dump with a countdown skip button and records where it was tapped."""
+
+    serial = "splash-1"
+
+    def __init__(self) -> None:
+        self.taps: list[tuple[int, int]] = []
+
+    def dump_hierarchy(self) -> str:
+        return (ROOT / "fixtures" / "ui" / "splash_countdown_5.xml").read_text(encoding="utf-8")
+
+    def screenshot(self) -> None:
+        return None
+
+    def current_package(self) -> None:
+        return None
+
+    def tap(self, x: int, y: int) -> None:
+        self.taps.append((x, y))
+
+
+def test_onboarding_skip_matches_a_countdown_label(tmp_path: Path) -> None:
+    from appaudit.device.recorder import Recorder
+    from appaudit.device.runs import RunContext
+    from appaudit.device.ui.selectors import Selector
+
+    device = _SplashDevice()
+    rec = Recorder(device, "com.appaudit.sim.app", "agree-1", "agree", tmp_path)  # type: ignore[arg-type]
+    ctx = RunContext(device, replace(FAST, package="com.appaudit.sim.app", quiet=0.1), rec)  # type: ignore[arg-type]
+    obs = ctx.look()
+    assert obs is not None and ctx._skip_onboarding(obs)
+    skip = Selector(text="跳过 5").find(obs.hierarchy)
+    assert skip is not None and len(device.taps) == 1
+    x, y = device.taps[0]
+    assert skip.bounds[0] <= x <= skip.bounds[2] and skip.bounds[1] <= y <= skip.bounds[3]
+    assert rec.events[-1].kind == "tap" and "onboarding" in rec.events[-1].detail

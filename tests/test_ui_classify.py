@@ -24,6 +24,7 @@ READER, VIDEO, NEWS = "com.example.reader", "com.example.video", "com.example.ne
 GOOGLE_PC, AOSP_PC = "com.google.android.permissioncontroller", "com.android.permissioncontroller"
 FRAME = "android.widget.FrameLayout"
 CHECKBOX = f"{READER}:id/cb_agree"
+V = "android.view.View"
 
 
 def analysed(name: str, package: str = SHOP) -> ScreenAnalysis:
@@ -350,6 +351,17 @@ def test_a_user_agreement_webview_is_not_the_privacy_policy() -> None:
 def test_settings_entry_is_not_the_policy_page() -> None:
     assert not is_policy_screen(load("settings_page.xml"))
     assert not is_policy_screen(load("main_bottom_nav.xml"))
+
+
+def test_a_policy_entry_inside_another_webview_page_is_not_the_policy() -> None:
+    """An H5 page titled 活动中心 that lists a 隐私政策 entry is not the policy page: the heading above the
+    WebView decides, not any label on the screen."""
+    raw = fixture_text("policy_webview.xml").replace('text="隐私政策"', 'text="活动中心"')
+    entry = node(V, (40, 2200, 800, 2300), text="隐私政策", clickable=True)
+    with_entry = raw.replace('<node index="0" text="加载中…"', entry + '<node index="0" text="加载中…"')
+    assert with_entry != raw
+    assert not is_policy_screen(parse_dump(raw))
+    assert not is_policy_screen(parse_dump(with_entry))
 
 
 def test_long_text_without_a_policy_heading_is_not_the_policy() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from appaudit.device.driver import DeviceDriver
 from appaudit.device.recorder import Observation, Recorder
 from appaudit.device.ui.classify import looks_like_main
-from appaudit.device.ui.selectors import Selector, tap_point
+from appaudit.device.ui.selectors import Selector, selector_for, tap_point
 from appaudit.evidence.device import (
     APP_EXIT,
     BACK,
@@ -179,12 +179,16 @@ class RunContext:
         return False
 
     def _skip_onboarding(self, obs: Observation) -> bool:
+        """Tap a skip/next/start control; labels match after their digits are dropped ("跳过 5" is "跳过")."""
+        h = obs.hierarchy
         for label in ONBOARDING_LABELS:
-            selector = Selector(text=label)
-            if selector.find(obs.hierarchy) is not None:
-                self.tap(selector, TAP, f'text="{label}" (onboarding)')
-                self.wait_change()
-                return True
+            for node in h.nodes():
+                shown = "".join(c for c in node.label if not c.isdigit()).strip(" s秒")
+                if shown == label or shown.lower() == label.lower():
+                    selector = selector_for(node, h)
+                    self.tap(selector, TAP, f"{selector.describe()} (onboarding)")
+                    self.wait_change()
+                    return True
         return False
 
 

@@ -6,10 +6,11 @@
   :data:`TITLE_LIMIT` characters, or at the start of the first paragraph) and long text (paragraphs of
   :data:`PARAGRAPH` characters or more, :data:`LONG_TEXT` characters in all or three paragraphs) that
   reads like a policy (two different ``policy_body_words``);
-* a WebView: the page's title (the WebView's own label) or a heading on the screen (the toolbar) names
-  the privacy policy. WebView pages often expose little or no text, so no text length is required; the
-  policy URL in the captured traffic corroborates them. A WebView page that names nothing is not a
-  policy screen, but :func:`is_webview_screen` tells the caller to look at the traffic.
+* a WebView page (the WebView fills :data:`WEBVIEW_SHARE` of the window): the page's title (the
+  WebView's own label) or a heading above it (the toolbar) names the privacy policy. WebView pages often
+  expose little or no text, so no text length is required; the policy URL in the captured traffic
+  corroborates them. A WebView page that names nothing is not a policy screen, but
+  :func:`is_webview_screen` tells the caller to look at the traffic.
 
 **Main interface** (:func:`looks_like_main`), looked for in the app's largest window, which must be in
 the foreground and not covered by another window of the app (a consent or ad dialog over the home
@@ -49,10 +50,11 @@ def is_policy_screen(h: Hierarchy) -> bool:
     if window is None:
         return False
     labelled = [(n, n.label) for n in window.walk() if n.label]
-    titled = any(len(label) <= TITLE_LIMIT and lex.policy_titles.matches(label) for _, label in labelled)
-    webviews = [n for n in window.walk() if _is_webview(n)]
-    if webviews and (titled or any(lex.policy_titles.matches(w.label) for w in webviews)):
-        return True
+    titles = [n for n, label in labelled if len(label) <= TITLE_LIMIT and lex.policy_titles.matches(label)]
+    for webview in (n for n in window.walk() if _is_webview(n) and n.area >= WEBVIEW_SHARE * window.area):
+        if lex.policy_titles.matches(webview.label) or any(t.bounds[3] <= webview.bounds[1] + 8 for t in titles):
+            return True  # the page's title, or a heading above the page (the toolbar), names the policy
+    titled = bool(titles)
     paragraphs = [label for _, label in labelled if len(label) >= PARAGRAPH]
     if not paragraphs:
         return False
