@@ -104,6 +104,13 @@ def test_permission_burst_before_consent(tmp_path: Path) -> None:
     assert len(run.events_of(PERMISSION_PROMPT)) == 3
 
 
+def test_no_consent_prompt_flips_i2_and_the_flows_are_before_consent(tmp_path: Path) -> None:
+    bundle = _session(tmp_path, "no_consent_prompt", ("agree",))
+    v = _verdicts(bundle)
+    assert v["I.2"] is Verdict.VIOLATION and v["III.1"] is Verdict.VIOLATION
+    assert not bundle.device.runs[0].events_of(CONSENT_PROMPT)
+
+
 @pytest.mark.parametrize(("scenario", "operations", "verdict"), [
     ("policy_depth_4", 4, Verdict.PASS),
     ("policy_depth_5", 5, Verdict.VIOLATION),

@@ -25,6 +25,7 @@ from appaudit.traffic import layout
 
 PROBE_HOST = "probe.appaudit.invalid"  # never resolves: the probe is answered or failed by the proxy itself
 PROBE_TIMEOUT = 10.0
+CANARY_PACKAGE_PREFIX = "com.appaudit.canary."  # install such apps on the device: an app list that names them is seen
 CANARY_LOCATION = (39.9042, 116.4074)  # a known fix (Beijing): where the device says it is during the runs
 # A URL fetched right after an operation that looks like a privacy-policy page (WebView policies).
 POLICY_URL = re.compile(r"privacy|policy|yinsi|agreement|protocol|隐私", re.IGNORECASE)
@@ -186,7 +187,12 @@ def _profile(driver: DeviceDriver, package: str, path: Path | None, seeded: tupl
         values["locations"] = [list(seeded)]
     imei = getattr(driver, "imei", None)
     android_id = getattr(driver, "android_id_for", None)
+    packages = getattr(driver, "list_packages", None)
     try:
+        if callable(packages):
+            canaries = [p for p in packages() if p.startswith(CANARY_PACKAGE_PREFIX)]
+            if canaries:
+                values["packages"] = canaries
         if callable(imei) and (value := imei()):
             values["imei"] = [value]
         if callable(android_id) and (value := android_id(package)):

@@ -17,6 +17,7 @@ from appaudit.report.view.manifest import (
 from appaudit.report.view.model import NavItem, ReportView
 from appaudit.report.view.permissions import permissions_section
 from appaudit.report.view.policy import policy_section
+from appaudit.report.view.policy_text import policy_text_section
 from appaudit.report.view.scope import scope_section
 from appaudit.report.view.sdks import sdks_section
 from appaudit.report.view.startup import startup_section
@@ -39,6 +40,7 @@ def build_view(
         items_section(check, max_rows),
         device_section(bundle, max_rows),
         traffic_section(bundle, max_rows),
+        policy_text_section(bundle, max_rows),
         startup_section(bundle, max_rows),
         sdks_section(bundle, max_rows),
         permissions_section(bundle, max_rows),
