@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from appaudit.checker.model import EvidenceRef
-from appaudit.checks.logic import usable
+from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
+from appaudit.checks.logic import POLICY, usable
 from appaudit.evidence.device import DeviceEvidence, DeviceRun, UiEvent
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import PolicyEvidence
@@ -132,3 +132,15 @@ def launch_segment(bundle: EvidenceBundle, ts: float) -> tuple[int, int] | None:
         return None
     launches = [i for i, e in enumerate(placement.run.events) if e.kind == "launch" and e.ts <= ts]
     return (placement.run_index, launches[-1] if launches else -1)
+
+
+def no_policy_text(item_id: str, policy: PolicyEvidence, looked_for: str, *needs: str) -> ItemResult:
+    """Inconclusive: documents were read, but none of them is a privacy policy (I.1 judges that)."""
+    return ItemResult(
+        item_id,
+        Verdict.INCONCLUSIVE,
+        Confidence.LOW,
+        f"No privacy-policy text was found to {looked_for} (see I.1).",
+        (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
+        needs=(f"{POLICY} of the app's policy (supply it with --policy)", *needs),
+    )

@@ -17,7 +17,7 @@ from appaudit.checks.logic import (
     review,
     usable,
 )
-from appaudit.checks.logic.dynamic import policy_of, sentence_ref, traffic_of
+from appaudit.checks.logic.dynamic import no_policy_text, policy_of, sentence_ref, traffic_of
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import PolicyEvidence
 
@@ -32,14 +32,7 @@ def _sdk_covered(policy: PolicyEvidence, sdk_id: str, parent: str | None) -> boo
 
 def _against_policy(bundle: EvidenceBundle, policy: PolicyEvidence) -> ItemResult:
     if not policy.policies:
-        return ItemResult(
-            "II.1",
-            Verdict.INCONCLUSIVE,
-            Confidence.LOW,
-            "No privacy-policy text was found to look for the listed purposes, methods and SDKs (see I.1).",
-            (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
-            needs=(f"{POLICY} of the app's policy (supply it with --policy)",),
-        )
+        return no_policy_text("II.1", policy, "look for the listed purposes, methods and SDKs in")
     missing: list[EvidenceRef] = []
     for i, s in enumerate(bundle.sdks):
         if not _sdk_covered(policy, s.sdk_id, s.parent):

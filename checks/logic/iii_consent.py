@@ -22,6 +22,7 @@ from appaudit.checks.logic.dynamic import (
     device_of,
     event_ref,
     fresh_runs,
+    no_policy_text,
     pi_flows,
     policy_of,
     rights_evidence,
@@ -467,14 +468,7 @@ def against_own_rules(bundle: EvidenceBundle) -> ItemResult:
             "III.9", "Collection against the declared rules needs the policy text to compare with.", POLICY, TRAFFIC
         )
     if not policy.policies:
-        return ItemResult(
-            "III.9",
-            Verdict.INCONCLUSIVE,
-            Confidence.LOW,
-            "No privacy-policy text was found to compare the app's collection with (see I.1).",
-            (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
-            needs=(f"{POLICY} of the app's policy (supply it with --policy)",),
-        )
+        return no_policy_text("III.9", policy, "compare the app's collection with")
     declared = policy.declared_pi_types()
     traffic = traffic_of(bundle)
     flows = _undeclared_in_traffic(pi_flows(bundle, traffic), declared) if traffic else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
 from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed, review
-from appaudit.checks.logic.dynamic import policy_of, rights_evidence, sentence_ref
+from appaudit.checks.logic.dynamic import no_policy_text, policy_of, rights_evidence, sentence_ref
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import ResponseTime
 
@@ -78,14 +78,7 @@ def complaint_channel(bundle: EvidenceBundle) -> ItemResult:
     if policy is None:
         return not_assessed("VI.5", "The complaint channel and its time limit are read from the policy.", POLICY)
     if not policy.policies:
-        return ItemResult(
-            "VI.5",
-            Verdict.INCONCLUSIVE,
-            Confidence.LOW,
-            "No privacy-policy text was found to read a complaint channel from (see I.1).",
-            (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
-            needs=(f"{POLICY} of the app's policy (supply it with --policy)", DEVICE),
-        )
+        return no_policy_text("VI.5", policy, "read a complaint channel from", DEVICE)
     too_long = [
         t for t in policy.response_times if t.applies_to in ("complaints", "both") and t.working_days > MAX_WORKING_DAYS
     ]
