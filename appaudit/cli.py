@@ -80,6 +80,7 @@ class ScanRequest:
     first_party: tuple[str, ...] = ()  # extra first-party domains for traffic attribution
     device: DeviceRequest | None = None  # drive the app on a device (appaudit run, the demo)
     device_profile_path: Path | None = None  # with device: the profile file (loaded by the session)
+    policies: tuple[str, ...] = ()  # --policy: files or http(s) URLs of the privacy policy
 
 
 def run_scan(ctx: click.Context, request: ScanRequest) -> None:
@@ -116,6 +117,8 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
         if request.traffic is not None:
             step("Reading the captured traffic")
             bundle = _with_traffic(bundle, request, step)
+        if request.device is None:
+            bundle = _with_policy(bundle, request, step)
         if request.device is not None:
             from appaudit.commands.run import attach_device_runs
 
@@ -126,6 +129,7 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
                 bundle, request.device, request.apk, out, step, profile_path=request.device_profile_path,
                 first_party=request.first_party, sdk_dbs=tuple(request.sdk_dbs),
             )  # fmt: skip
+            bundle = _with_policy(bundle, request, step, flows_file=out / "capture" / "flows.mitm")
         out = request.output or _default_output(
             bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
         )
@@ -163,6 +167,30 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     if request.fail_on is None:  # scan gates only when asked to; `appaudit check` gates by default
         return ExitCode.INTERNAL_ERROR if any(r.verdict.value == "error" for r in verdicts.results) else ExitCode.OK
     return exit_code_for(verdicts, request.fail_on, exit_zero=request.exit_zero)
+
+
+def _with_policy(
+    bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None], flows_file: Path | None = None
+) -> EvidenceBundle:
+    """Analyse the privacy policy: bundled in the APK, given with --policy, or loaded in the traffic.
+
+    Without any document the policy part is not added: the items that need the text stay not assessed.
+    """
+    from appaudit.knowledge.user_db import load_with_user_databases
+    from appaudit.policy.build import add_policy, build_policy
+    from appaudit.policy.sources import collect
+    from appaudit.traffic import layout
+
+    if flows_file is None and request.traffic is not None:
+        flows_file = layout.flows_path(request.traffic) if request.traffic.is_dir() else request.traffic
+    urls = tuple(p for p in request.policies if p.startswith(("http://", "https://")))
+    files = tuple(Path(p) for p in request.policies if p not in urls)
+    sources, errors = collect(request.apk, bundle, files=files, urls=urls, flows_file=flows_file)
+    if not sources and not errors:
+        return bundle
+    step("Analysing the privacy policy")
+    evidence, status = build_policy(sources, errors, load_with_user_databases(request.sdk_dbs))
+    return add_policy(bundle, evidence, status)
 
 
 def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None]) -> EvidenceBundle:
@@ -219,6 +247,11 @@ def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[
     "traffic; without it only pattern detectors run, at lower confidence.",
 )  # fmt: skip
 @click.option(
+    "--policy", "policies", multiple=True, metavar="FILE|URL",
+    help="The app's privacy policy (HTML or text file, or an http(s) URL fetched once, bounded); repeatable. "
+    "Policies bundled in the APK and pages loaded in --traffic are read anyway.",
+)  # fmt: skip
+@click.option(
     "--first-party", "first_party", multiple=True, metavar="DOMAIN",
     help="A domain of the app's own back end (repeatable); adds to the ones learned from the APK.",
 )  # fmt: skip
@@ -236,6 +269,7 @@ def scan(
     machine_output: Path | None,
     traffic: Path | None,
     device_profile: Path | None,
+    policies: tuple[str, ...],
     first_party: tuple[str, ...],
     baseline: Path | None,
     assessment: Path | None,
@@ -267,7 +301,7 @@ def scan(
         sys.exit(ExitCode.INPUT_ERROR)
     request = ScanRequest(
         apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review,
-        traffic, profile, tuple(first_party),
+        traffic, profile, tuple(first_party), policies=tuple(policies),
     )  # fmt: skip
     run_scan(ctx, request)
 

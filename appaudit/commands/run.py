@@ -119,6 +119,10 @@ def _runs(value: str) -> tuple[str, ...]:
     help="JSON of the device's known values; default: what the device tells (IMEI, the app's Android ID).",
 )  # fmt: skip
 @click.option("--first-party", multiple=True, metavar="DOMAIN", help="A domain of the app's own back end (repeatable).")
+@click.option(
+    "--policy", "policies", multiple=True, metavar="FILE|URL",
+    help="The app's privacy policy (file or http(s) URL); the APK's own and pages seen in the traffic are read anyway.",
+)  # fmt: skip
 @click.option("--no-html", is_flag=True, help="Write evidence.json and verdicts.json only.")
 @click.option(
     "--fail-on", type=click.Choice(["violation", "inconclusive", "needs-review"]), default=None,
@@ -139,6 +143,7 @@ def run(
     output: Path | None,
     device_profile: Path | None,
     first_party: tuple[str, ...],
+    policies: tuple[str, ...],
     no_html: bool,
     fail_on: str | None,
 ) -> None:
@@ -166,6 +171,6 @@ def run(
             ctx.exit(int(exc.exit_code))
     request = ScanRequest(
         apk, output, html=not no_html, fail_on=fail_on, first_party=tuple(first_party), device=device,
-        device_profile_path=device_profile,
+        device_profile_path=device_profile, policies=tuple(policies),
     )  # fmt: skip
     run_scan(ctx, request)

@@ -187,4 +187,19 @@ def purpose_at_request(bundle: EvidenceBundle) -> ItemResult:
 
 @item("II.4")
 def rules_clear(bundle: EvidenceBundle) -> ItemResult:
+    policy = policy_of(bundle)
+    if policy is not None and policy.policies:
+        signals = [n for n in policy.note.split("; ") if n.startswith("readability")]
+        return review(
+            "II.4",
+            "Whether the rules are clear is a reader's judgement; the readability signals measured on the policy: "
+            + (" | ".join(signals) if signals else "none recorded")
+            + ". Jargon counts are a hint, not a verdict.",
+            tuple(
+                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+                for i, d in enumerate(policy.documents)
+                if d.is_privacy_policy
+            ),
+            AUDITOR,
+        )
     return not_assessed("II.4", "Clarity of the rules needs the policy text.", POLICY)

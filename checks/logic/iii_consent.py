@@ -496,7 +496,14 @@ def against_own_rules(bundle: EvidenceBundle) -> ItemResult:
             Confidence.HIGH if sent else Confidence.MEDIUM,
             "The app collects personal information its privacy policy does not declare (" + "; ".join(parts) + "). "
             f"The policy declares {len(declared)} PI type(s).",
-            (*(r for p in flows for r in p.refs()), *call_refs),
+            (
+                *(r for p in flows for r in p.refs()),
+                *call_refs,
+                *(  # the other side: what the policy does declare, quoted
+                    sentence_ref(policy, d.sentence, f"declares {', '.join(d.pi_types) or d.phrase}: ")
+                    for d in policy.declared_pi[:5]
+                ),
+            ),
         )
     refs = tuple(
         sentence_ref(policy, d.sentence, f"declares {', '.join(d.pi_types)}: ") for d in policy.declared_pi[:8]
