@@ -81,6 +81,7 @@ class ScanRequest:
     device: DeviceRequest | None = None  # drive the app on a device (appaudit run, the demo)
     device_profile_path: Path | None = None  # with device: the profile file (loaded by the session)
     policies: tuple[str, ...] = ()  # --policy: files or http(s) URLs of the privacy policy
+    fetch_policy: bool = False  # --fetch-policy: also fetch the policy URLs found in the APK
 
 
 def run_scan(ctx: click.Context, request: ScanRequest) -> None:
@@ -169,6 +170,9 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     return exit_code_for(verdicts, request.fail_on, exit_zero=request.exit_zero)
 
 
+MAX_FETCHED_POLICY_URLS = 3
+
+
 def _with_policy(
     bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None], flows_file: Path | None = None
 ) -> EvidenceBundle:
@@ -185,6 +189,9 @@ def _with_policy(
         flows_file = layout.flows_path(request.traffic) if request.traffic.is_dir() else request.traffic
     urls = tuple(p for p in request.policies if p.startswith(("http://", "https://")))
     files = tuple(Path(p) for p in request.policies if p not in urls)
+    if request.fetch_policy and bundle.policy_hints is not None:  # explicit: the auditor asked for the fetch
+        found = [h.text for h in bundle.policy_hints.urls if h.text.startswith(("http://", "https://"))]
+        urls += tuple(u for u in dict.fromkeys(found) if u not in urls)[:MAX_FETCHED_POLICY_URLS]
     sources, errors = collect(request.apk, bundle, files=files, urls=urls, flows_file=flows_file)
     if not sources and not errors:
         return bundle
@@ -252,6 +259,10 @@ def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[
     "Policies bundled in the APK and pages loaded in --traffic are read anyway.",
 )  # fmt: skip
 @click.option(
+    "--fetch-policy", is_flag=True,
+    help="Also fetch the privacy-policy URLs found in the APK (at most 3; bounded; never private addresses).",
+)  # fmt: skip
+@click.option(
     "--first-party", "first_party", multiple=True, metavar="DOMAIN",
     help="A domain of the app's own back end (repeatable); adds to the ones learned from the APK.",
 )  # fmt: skip
@@ -270,6 +281,7 @@ def scan(
     traffic: Path | None,
     device_profile: Path | None,
     policies: tuple[str, ...],
+    fetch_policy: bool,
     first_party: tuple[str, ...],
     baseline: Path | None,
     assessment: Path | None,
@@ -301,7 +313,7 @@ def scan(
         sys.exit(ExitCode.INPUT_ERROR)
     request = ScanRequest(
         apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review,
-        traffic, profile, tuple(first_party), policies=tuple(policies),
+        traffic, profile, tuple(first_party), policies=tuple(policies), fetch_policy=fetch_policy,
     )  # fmt: skip
     run_scan(ctx, request)
 

@@ -58,3 +58,16 @@ def test_an_unreadable_policy_source_is_a_partial_part_not_a_crash(tmp_path: Pat
     part = next(p for p in evidence["parts"] if p["name"] == "policy")
     assert part["status"] == "partial" and "missing.html" in part["errors"][0]["scope"]
     assert verdicts["I.1"]["verdict"] == "pass"  # the bundled policy was still read
+
+
+def test_fetch_policy_is_explicit_and_records_what_could_not_be_fetched(tmp_path: Path) -> None:
+    evidence, _verdicts = _scan(tmp_path, APPS / "compliant" / "compliant.apk", "--fetch-policy")
+    part = next(p for p in evidence["parts"] if p["name"] == "policy")
+    hinted = [h["text"] for h in evidence["policy_hints"]["urls"] if h["text"].startswith("http")]
+    assert hinted, "the fixture names its policy URL"
+    # Each hinted URL was either fetched (a "url" document) or failed and says why (an error scoped to it);
+    # on a machine without internet access, it is the latter.
+    fetched = {d["location"] for d in evidence["policy"]["documents"] if d["source"] == "url"}
+    failed = {e["scope"] for e in part["errors"]}
+    assert set(hinted[:3]) == fetched | failed and not fetched & failed
+    assert any(d["source"] == "apk" for d in evidence["policy"]["documents"])  # the bundled policy still read

@@ -59,7 +59,10 @@ def _against_policy(bundle: EvidenceBundle, policy: PolicyEvidence) -> ItemResul
             "policy"
             + (" (which has an SDK list)" if policy.has_sdk_list else " (no SDK list was found in it)")
             + ", so their purposes, methods and scope are not stated one by one.",
-            tuple(missing),
+            (
+                *missing,
+                *(sentence_ref(policy, d.sentence, f"the policy names {d.name}: ") for d in policy.declared_sdks[:5]),
+            ),
         )
     if no_purpose:
         return review(
