@@ -207,3 +207,30 @@ def test_readability_signals() -> None:
     )
     assert readability_of(long).long_sentence_share > 0
     assert readability_of(long).max_sentence_chars > 100
+
+
+DISCLOSURE_POLICY = """<html><head><title>隐私政策</title></head><body>
+<h1>隐私政策</h1>
+<h2>一、我们如何收集和使用您的个人信息</h2>
+<p>我们将通过本政策向您说明我们如何收集、使用、共享和保护您的个人信息。本政策适用于本应用的全部功能，请您在使用前仔细阅读并充分理解，尤其是以粗体标识的条款；如您不同意本政策的任何内容，您可以选择不使用本应用的相关功能，我们将仅为您提供浏览等基本服务。</p>
+<p>在您使用账号注册与登录功能时，我们会收集您的手机号码，用于创建账号和验证身份；如您拒绝提供，将无法注册账号，但不影响浏览功能的使用。</p>
+<p>为改善我们的产品和服务、提升用户体验，我们会收集您的设备信息并在您同意后用于个性化推荐。</p>
+<h2>二、我们如何共享、转让您的个人信息</h2>
+<p>我们会与我们的关联公司共享您的个人信息，用于账号统一管理。</p>
+<h2>三、您的权利</h2>
+<p>您可以注销账号；注销前需提供手持身份证照片完成身份核验，并结清账户余额。</p>
+</body></html>"""
+
+
+def test_disclosures_for_reviewers_are_quoted_and_not_rights() -> None:
+    from appaudit.policy.parse import parse_policy
+
+    parsed = parse_policy(DISCLOSURE_POLICY.encode(), doc_id="d0", source="auditor", location="p.html")
+    evidence = analyse_policies([parsed])
+    found = {(d.kind, evidence.sentence(d.sentence).text) for d in evidence.disclosures}
+    assert found == {
+        ("improvement_purpose", "为改善我们的产品和服务、提升用户体验，我们会收集您的设备信息并在您同意后用于个性化推荐。"),
+        ("backend_sharing", "我们会与我们的关联公司共享您的个人信息，用于账号统一管理。"),
+        ("rights_condition", "注销前需提供手持身份证照片完成身份核验，并结清账户余额。"),
+    }
+    assert not {r.kind for r in evidence.rights} & {"improvement_purpose", "backend_sharing", "rights_condition"}

@@ -89,7 +89,10 @@ class ResponseTime:
 class RightStatement:
     """A sentence that offers a right or an option (withdraw consent, delete, cancel account, opt out)."""
 
-    kind: str  # "withdraw" | "correct" | "delete" | "cancel_account" | "targeting_opt_out" | "complaint"
+    # In ``rights``: "withdraw" | "correct" | "delete" | "cancel_account" | "targeting_opt_out" | "complaint".
+    # In ``disclosures`` (quoted for a reviewer): "improvement_purpose" (IV.5) | "backend_sharing" (V.2) |
+    # "rights_condition" (VI.2).
+    kind: str
     sentence: str
 
 
@@ -102,6 +105,7 @@ class PolicyEvidence:
     contacts: tuple[ContactChannel, ...] = ()
     response_times: tuple[ResponseTime, ...] = ()
     rights: tuple[RightStatement, ...] = ()
+    disclosures: tuple[RightStatement, ...] = ()  # statements for reviewers: IV.5, V.2, VI.2
     # The policy has a third-party SDK list (table or section): an SDK missing from it is undisclosed.
     has_sdk_list: bool = False
     note: str = ""

@@ -17,7 +17,7 @@ from appaudit.policy.declared import collection_rules, declared_collections
 from appaudit.policy.lexicon import PolicyLexicon, load_policy_lexicon
 from appaudit.policy.parse import ParsedPolicy
 from appaudit.policy.readability import Readability, measure_readability
-from appaudit.policy.rights import extract_rights
+from appaudit.policy.rights import extract_disclosures, extract_rights
 from appaudit.policy.sdk_list import extract_sdks
 from appaudit.policy.sdk_match import SdkMatcher
 from appaudit.policy.view import PolicyView
@@ -27,7 +27,7 @@ def analyse_policies(parsed: Sequence[ParsedPolicy], sdk_db: SdkDatabase | None 
     """Extract the declarations of every privacy policy in ``parsed`` (default SDK database: the packaged one)."""
     lexicon = load_policy_lexicon()
     matcher = SdkMatcher(sdk_db if sdk_db is not None else load_sdk_database(), lexicon.sdk_aliases)
-    rules, pi, sdks, contacts, times, rights = [], [], [], [], [], []
+    rules, pi, sdks, contacts, times, rights, disclosures = [], [], [], [], [], [], []
     has_sdk_list = False
     notes: list[str] = []
     for doc in parsed:
@@ -43,6 +43,7 @@ def analyse_policies(parsed: Sequence[ParsedPolicy], sdk_db: SdkDatabase | None 
         contacts += extract_contacts(view, lexicon)
         times += extract_response_times(view, lexicon)
         rights += extract_rights(view, lexicon)
+        disclosures += extract_disclosures(view, lexicon)
         notes.append(measure_readability(view, lexicon).summary())
     return PolicyEvidence(
         documents=tuple(d.text for d in parsed),
@@ -52,6 +53,7 @@ def analyse_policies(parsed: Sequence[ParsedPolicy], sdk_db: SdkDatabase | None 
         contacts=tuple(contacts),
         response_times=tuple(times),
         rights=tuple(rights),
+        disclosures=tuple(disclosures),
         has_sdk_list=has_sdk_list,
         note="; ".join(notes),
     )

@@ -20,6 +20,8 @@ from appaudit.knowledge.pi_types import load_pi_taxonomy
 
 DATA_FILE = "policy_lexicon.yaml"
 RIGHT_KINDS = ("withdraw", "correct", "delete", "cancel_account", "targeting_opt_out", "complaint")
+# Statements the reviewer of an assisted or manual item needs quoted (not rights; see disclosures.py).
+DISCLOSURE_KINDS = ("improvement_purpose", "backend_sharing", "rights_condition")
 COLUMN_ROLES = ("pi", "purpose", "function", "vendor", "name", "link")  # precedence order
 _ASCII_TERM = re.compile(r"^[A-Za-z0-9 _\-]+$")
 
@@ -89,6 +91,7 @@ class PolicyLexicon:
     purposes: PatternSet
     offer_markers: PatternSet
     rights: Mapping[str, PatternSet]
+    disclosures: Mapping[str, tuple[PatternSet, PatternSet]]  # kind -> (statement, required context)
     contact_words: TermSet
     address_labels: TermSet
     response_words: TermSet
@@ -140,6 +143,14 @@ def build_policy_lexicon(source: str, doc: Mapping[str, Any], sdk_ids: Iterable[
 
     rights_doc = _described(source, doc, "rights_patterns")
     rights = {kind: PatternSet(_strings(source, kind, rights_doc.get(kind)), source, kind) for kind in RIGHT_KINDS}
+    disclosure_doc = _described(source, doc, "disclosure_patterns")
+    disclosures = {
+        kind: (
+            PatternSet(_strings(source, kind, disclosure_doc.get(kind)), source, kind),
+            PatternSet(_strings(source, f"{kind}_context", disclosure_doc.get(f"{kind}_context")), source, kind),
+        )
+        for kind in DISCLOSURE_KINDS
+    }
     columns_doc = _described(source, doc, "table_columns")
     columns = {role: TermSet(_strings(source, role, columns_doc.get(role))) for role in COLUMN_ROLES}
     chars = {
@@ -160,6 +171,7 @@ def build_policy_lexicon(source: str, doc: Mapping[str, Any], sdk_ids: Iterable[
         purposes=patterns("purpose_patterns"),
         offer_markers=patterns("offer_markers"),
         rights=rights,
+        disclosures=disclosures,
         contact_words=terms("contact_words"),
         address_labels=terms("address_labels"),
         response_words=terms("response_words"),

@@ -9,7 +9,7 @@ rights heading; a complaint phrase also counts in a contact sentence. So "我们
 from __future__ import annotations
 
 from appaudit.evidence.policy_text import RightStatement
-from appaudit.policy.lexicon import RIGHT_KINDS, PolicyLexicon
+from appaudit.policy.lexicon import DISCLOSURE_KINDS, RIGHT_KINDS, PolicyLexicon
 from appaudit.policy.view import SDK_TABLE, PolicyView
 
 
@@ -27,5 +27,18 @@ def extract_rights(view: PolicyView, lexicon: PolicyLexicon) -> list[RightStatem
                 text in lexicon.contact_words or any(h in lexicon.contact_sections for h in sentence.path)
             )
             if offered or contact:
+                found.append(RightStatement(kind, sentence.id))
+    return found
+
+
+def extract_disclosures(view: PolicyView, lexicon: PolicyLexicon) -> list[RightStatement]:
+    """Sentences the reviewers of IV.5, V.2 and VI.2 need: each kind's statement with its context."""
+    found: list[RightStatement] = []
+    for sentence in view.sentences:
+        if sentence.heading or (sentence.table is not None and sentence.table.kind == SDK_TABLE):
+            continue
+        for kind in DISCLOSURE_KINDS:
+            statement, context = lexicon.disclosures[kind]
+            if sentence.text in statement and sentence.text in context:
                 found.append(RightStatement(kind, sentence.id))
     return found

@@ -144,3 +144,21 @@ def no_policy_text(item_id: str, policy: PolicyEvidence, looked_for: str, *needs
         (EvidenceRef("part", "policy", f"{len(policy.documents)} document(s) read, none a privacy policy"),),
         needs=(f"{POLICY} of the app's policy (supply it with --policy)", *needs),
     )
+
+
+def disclosure_review(
+    item_id: str, bundle: EvidenceBundle, kind: str, found_text: str, none_text: str, *needs: str
+) -> ItemResult | None:
+    """needs_review quoting the policy's ``kind`` disclosures; None when no policy text was analysed."""
+    policy = policy_of(bundle)
+    if policy is None or not policy.policies:
+        return None
+    quoted = tuple(sentence_ref(policy, d.sentence) for d in policy.disclosures if d.kind == kind)
+    if quoted:
+        return ItemResult(item_id, Verdict.NEEDS_REVIEW, Confidence.LOW, found_text, quoted[:10], needs=needs)
+    refs = tuple(
+        EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+        for i, d in enumerate(policy.documents)
+        if d.is_privacy_policy
+    )
+    return ItemResult(item_id, Verdict.NEEDS_REVIEW, Confidence.LOW, none_text, refs, needs=needs)

@@ -18,6 +18,7 @@ from appaudit.checks.logic import (
 from appaudit.checks.logic.dynamic import (
     PiFlow,
     device_of,
+    disclosure_review,
     event_ref,
     fresh_runs,
     launch_segment,
@@ -238,6 +239,18 @@ def frequency(bundle: EvidenceBundle) -> ItemResult:
 
 @item("IV.5")
 def forced_for_improvement(bundle: EvidenceBundle) -> ItemResult:
+    reviewed = disclosure_review(
+        "IV.5",
+        bundle,
+        "improvement_purpose",
+        "The privacy policy justifies collection by service improvement, user experience, personalised push or "
+        "R&D (quoted); check that consent to these purposes is not a condition of using the app.",
+        "The privacy policy states no collection for service improvement, user experience, personalised push or "
+        "R&D that appaudit recognised; check the consent dialog for such mandatory purposes.",
+        DEVICE,
+    )
+    if reviewed is not None:
+        return reviewed
     return not_assessed(
         "IV.5", "Consent forced for improvement, UX, push or R&D is judged from the consent dialog.", POLICY, DEVICE
     )

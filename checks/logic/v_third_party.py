@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
 from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, TRAFFIC, item, not_assessed, review
-from appaudit.checks.logic.dynamic import PiFlow, device_of, fresh_runs, pi_flows, policy_of, traffic_of
+from appaudit.checks.logic.dynamic import (
+    PiFlow,
+    device_of,
+    disclosure_review,
+    fresh_runs,
+    pi_flows,
+    policy_of,
+    traffic_of,
+)
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import PolicyEvidence
 from appaudit.evidence.timeline import Phase, place
@@ -122,6 +130,18 @@ def sdk_sends_before_consent(bundle: EvidenceBundle) -> ItemResult:
 
 @item("V.2")
 def backend_sharing(bundle: EvidenceBundle) -> ItemResult:
+    reviewed = disclosure_review(
+        "V.2",
+        bundle,
+        "backend_sharing",
+        "The privacy policy discloses sharing, transfer or entrusted processing (quoted); the back end is not "
+        "visible from the client, so whether each is consented or anonymised is for the auditor.",
+        "The privacy policy discloses no back-end sharing that appaudit recognised; the back end is not visible "
+        "from the client, so this is for the auditor.",
+        AUDITOR,
+    )
+    if reviewed is not None:
+        return reviewed
     return not_assessed(
         "V.2",
         "Back-end sharing is not visible from the client; the policy's disclosures go to the auditor.",

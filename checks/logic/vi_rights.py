@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
 from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed, review
-from appaudit.checks.logic.dynamic import no_policy_text, policy_of, rights_evidence, sentence_ref
+from appaudit.checks.logic.dynamic import disclosure_review, no_policy_text, policy_of, rights_evidence, sentence_ref
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import ResponseTime
 
@@ -42,6 +42,19 @@ def correction_deletion(bundle: EvidenceBundle) -> ItemResult:
 
 @item("VI.2")
 def unreasonable_conditions(bundle: EvidenceBundle) -> ItemResult:
+    reviewed = disclosure_review(
+        "VI.2",
+        bundle,
+        "rights_condition",
+        "The privacy policy puts conditions on correction, deletion or account cancellation (quoted); judge "
+        "whether each is necessary and reasonable.",
+        "The privacy policy states no condition on correction, deletion or cancellation that appaudit recognised; "
+        "check the in-app flows for unreasonable conditions.",
+        AUDITOR,
+        DEVICE,
+    )
+    if reviewed is not None:
+        return reviewed
     return not_assessed("VI.2", "Conditions on these rights are an auditor's judgement.", POLICY, AUDITOR)
 
 
