@@ -229,7 +229,10 @@ def test_disclosures_for_reviewers_are_quoted_and_not_rights() -> None:
     evidence = analyse_policies([parsed])
     found = {(d.kind, evidence.sentence(d.sentence).text) for d in evidence.disclosures}
     assert found == {
-        ("improvement_purpose", "为改善我们的产品和服务、提升用户体验，我们会收集您的设备信息并在您同意后用于个性化推荐。"),
+        (
+            "improvement_purpose",
+            "为改善我们的产品和服务、提升用户体验，我们会收集您的设备信息并在您同意后用于个性化推荐。",
+        ),
         ("backend_sharing", "我们会与我们的关联公司共享您的个人信息，用于账号统一管理。"),
         ("rights_condition", "注销前需提供手持身份证照片完成身份核验，并结清账户余额。"),
     }
