@@ -68,4 +68,11 @@ def build_view(
         tool=f"{bundle.tool.name} {bundle.tool.version}",
         schema_version=bundle.schema_version,
         created_at=bundle.created_at,
+        kind=_report_kind(bundle),
     )
+
+
+def _report_kind(bundle: EvidenceBundle) -> str:
+    dynamic = [label for name, label in (("device", "device"), ("traffic", "traffic"), ("policy", "policy text"))
+               if bundle.part(name) is not None]  # fmt: skip
+    return f"audit report (static + {', '.join(dynamic)})" if dynamic else "static evidence report"

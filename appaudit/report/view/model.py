@@ -175,3 +175,4 @@ class ReportView:
     tool: str
     schema_version: str
     created_at: str
+    kind: str = "static evidence report"  # "audit report (static + device, traffic)" when dynamic evidence is in
