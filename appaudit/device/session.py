@@ -9,7 +9,6 @@ written into the evidence for the report.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -21,14 +20,13 @@ from appaudit.device.policy_search import SearchBudget, search_policy
 from appaudit.device.runs import RunContext, RunSettings, perform
 from appaudit.evidence.device import DeviceEvidence, DeviceRun
 from appaudit.evidence.model import EvidenceBundle, PartStatus, Status
+from appaudit.policy.sources import POLICY_URL
 from appaudit.traffic import layout
 
 PROBE_HOST = "probe.appaudit.invalid"  # never resolves: the probe is answered or failed by the proxy itself
 PROBE_TIMEOUT = 10.0
 CANARY_PACKAGE_PREFIX = "com.appaudit.canary."  # install such apps on the device: an app list that names them is seen
 CANARY_LOCATION = (39.9042, 116.4074)  # a known fix (Beijing): where the device says it is during the runs
-# A URL fetched right after an operation that looks like a privacy-policy page (WebView policies).
-POLICY_URL = re.compile(r"privacy|policy|yinsi|agreement|protocol|隐私", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from appaudit.evidence.device import DeviceEvidence
 from appaudit.evidence.timeline import Phase, place
@@ -12,15 +12,22 @@ from appaudit.evidence.traffic import Flow, PiMatch, VendorSummary
 WINDOW_SECONDS = 60.0
 
 
+def busiest_window[T](items: Sequence[T], ts: Callable[[T], float], window: float = WINDOW_SECONDS) -> list[T]:
+    """The most items whose times fall inside one half-open window of ``window`` seconds, in time order."""
+    ordered = sorted(items, key=ts)
+    best: list[T] = []
+    start = 0
+    for end, item in enumerate(ordered):
+        while ts(item) - ts(ordered[start]) >= window:
+            start += 1
+        if end - start + 1 > len(best):
+            best = ordered[start : end + 1]
+    return best
+
+
 def peak_per_window(timestamps: Sequence[float], window: float = WINDOW_SECONDS) -> int:
     """The most timestamps inside any half-open window of ``window`` seconds."""
-    ts = sorted(timestamps)
-    best, start = 0, 0
-    for end, t in enumerate(ts):
-        while t - ts[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+    return len(busiest_window(timestamps, float, window))
 
 
 def _key(flow: Flow) -> tuple[str, str]:

@@ -40,6 +40,7 @@ from appaudit.evidence.device import (
     UiEvent,
 )
 from appaudit.evidence.model import EvidenceBundle, PermissionRequest
+from appaudit.traffic.vendors import busiest_window
 
 # IV.4: more PI-bearing requests than this to one destination, for one PI type, in any 60-second window
 # is collection more frequent than a service needs (one every 6 s, sustained for a minute).
@@ -166,15 +167,8 @@ def new_features(bundle: EvidenceBundle) -> ItemResult:
 
 def _peak_rate(flows: list[PiFlow]) -> tuple[int, list[PiFlow]]:
     """The most flows inside any 60-second window, and those flows."""
-    flows = sorted(flows, key=lambda p: p.flow.ts)
-    best: tuple[int, list[PiFlow]] = (0, [])
-    start = 0
-    for end, p in enumerate(flows):
-        while p.flow.ts - flows[start].flow.ts >= 60.0:
-            start += 1
-        if end - start + 1 > best[0]:
-            best = (end - start + 1, flows[start : end + 1])
-    return best
+    busiest = busiest_window(flows, lambda p: p.flow.ts)
+    return len(busiest), busiest
 
 
 @item("IV.4")
