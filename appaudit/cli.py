@@ -20,6 +20,7 @@ import click
 
 from appaudit import __version__
 from appaudit.commands.check import review_options
+from appaudit.commands.report_options import report_options
 from appaudit.errors import AppauditError, ExitCode
 
 if TYPE_CHECKING:
@@ -82,12 +83,17 @@ class ScanRequest:
     device_profile_path: Path | None = None  # with device: the profile file (loaded by the session)
     policies: tuple[str, ...] = ()  # --policy: files or http(s) URLs of the privacy policy
     fetch_policy: bool = False  # --fetch-policy: also fetch the policy URLs found in the APK
+    report_lang: str = "both"  # --lang: zh | en | both
+    pdf: bool = False  # --pdf: also render report.pdf through headless Chromium
 
 
 def run_scan(ctx: click.Context, request: ScanRequest) -> None:
     from appaudit.console import Console
 
     console = Console(quiet=ctx.obj.quiet)
+    if request.pdf and not request.html:
+        console.error("--pdf renders report.html: it cannot be combined with --no-html")
+        sys.exit(ExitCode.INPUT_ERROR)
     try:
         code = _scan_and_write(console, request)
     except AppauditError as exc:
@@ -142,10 +148,18 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
         codec.write_json(verdicts, out / "verdicts.json")
         report = None
         if request.html:
+            from appaudit.commands.report_options import command_line
             from appaudit.report.html import write_html
 
             report = out / "report.html"
-            write_html(bundle, report, check=verdicts)
+            previous = request.review.previous if request.review else None
+            write_html(bundle, report, check=verdicts, lang=request.report_lang, command_line=command_line(sys.argv),
+                       previous=previous)  # fmt: skip
+            if request.pdf:
+                from appaudit.report.pdf import render_pdf
+
+                step("Rendering report.pdf")
+                render_pdf(report, out / "report.pdf")
         machine_text = None
         if request.fmt is not None:
             from appaudit.checker.formats import render
@@ -267,6 +281,7 @@ def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[
     help="A domain of the app's own back end (repeatable); adds to the ones learned from the APK.",
 )  # fmt: skip
 @review_options
+@report_options
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -286,6 +301,8 @@ def scan(
     baseline: Path | None,
     assessment: Path | None,
     suppressions: Path | None,
+    report_lang: str,
+    pdf: bool,
 ) -> None:
     """Statically analyse APK, evaluate the 31 items, and write evidence.json, verdicts.json and report.html.
 
@@ -314,6 +331,7 @@ def scan(
     request = ScanRequest(
         apk, output, sdk_dbs, not no_html, fail_on, exit_zero, fmt, machine_output, review,
         traffic, profile, tuple(first_party), policies=tuple(policies), fetch_policy=fetch_policy,
+        report_lang=report_lang, pdf=pdf,
     )  # fmt: skip
     run_scan(ctx, request)
 
@@ -324,8 +342,9 @@ def scan(
     help="Directory for the demo's evidence and report [default: reports/demo/].",
 )  # fmt: skip
 @click.option("--static-only", is_flag=True, help="Only the static scan (no simulated device, no proxy).")
+@report_options
 @click.pass_context
-def demo(ctx: click.Context, output: Path | None, static_only: bool) -> None:
+def demo(ctx: click.Context, output: Path | None, static_only: bool, report_lang: str, pdf: bool) -> None:
     """Audit the built-in demo app end to end: static scan, then simulated device runs through a real proxy.
 
     The demo app (a deliberately non-compliant test APK) is played on the simulated device: mitmdump
@@ -341,7 +360,26 @@ def demo(ctx: click.Context, output: Path | None, static_only: bool) -> None:
             if static_only
             else DeviceRequest(scenario=scenario, dwell=2.0, observe=2.0, search_seconds=180, quiet=0.6, poll=0.2)
         )
-        run_scan(ctx, ScanRequest(apk, output or Path("reports") / "demo", device=device))
+        out = output or Path("reports") / "demo"
+        _clear_previous_demo(out)
+        request = ScanRequest(apk, out, device=device, report_lang=report_lang, pdf=pdf)
+        run_scan(ctx, request)
+
+
+# What a demo run writes into its output directory; a second run replaces exactly these.
+_DEMO_OUTPUTS = ("capture", "runs", "evidence.json", "verdicts.json", "report.html", "report.pdf")
+
+
+def _clear_previous_demo(out: Path) -> None:
+    """Remove the previous demo's outputs so the demo can run again; nothing else in ``out`` is touched."""
+    import shutil
+
+    for name in _DEMO_OUTPUTS:
+        target = out / name
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
 
 
 def _register_commands() -> None:

@@ -1,12 +1,21 @@
 """Drive a headless Chromium for report tests, and read its PNG screenshots without PIL.
 
-Tests that need a browser are marked ``@pytest.mark.browser`` and use :func:`require_chromium`,
-which skips with a clear reason only when no Chromium binary is on PATH (CI installs Debian's
-``chromium`` package).
+Two ways in, both for tests marked ``@pytest.mark.browser``:
+
+* :func:`run_chromium` / :func:`dump_dom` / :func:`screenshot` run the Chromium command line once
+  per call (after :func:`require_chromium`);
+* the ``open_page`` fixture (``tests/conftest.py``) opens a local file in Chromium through
+  Playwright and returns a :class:`PageSession` that records console errors, page errors, dialogs
+  and every request other than the file itself, which is blocked.
+
+Without Chromium (or Playwright) these tests skip with the reason, unless
+``APPAUDIT_REQUIRE_BROWSER=1`` is set (CI sets it): then they fail.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import socket
 import struct
@@ -16,12 +25,16 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright, Route, WebSocketRoute
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_SECONDS = 90
 
 BASE_FLAGS = (
@@ -59,10 +72,28 @@ def find_chromium() -> str | None:
     return None
 
 
+REQUIRE_BROWSER_ENV = "APPAUDIT_REQUIRE_BROWSER"
+ARTIFACTS_ENV = "APPAUDIT_TEST_ARTIFACTS"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"  # build/ is git-ignored
+
+
+def browser_required() -> bool:
+    return os.environ.get(REQUIRE_BROWSER_ENV, "").strip() not in ("", "0")
+
+
+def skip_without_browser(reason: str) -> None:
+    """Skip a browser test for a missing prerequisite, or fail it where a browser is required (CI)."""
+    if browser_required():
+        pytest.fail(f"{reason} ({REQUIRE_BROWSER_ENV} is set, so browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
 def require_chromium() -> str:
     path = find_chromium()
     if path is None:
-        pytest.skip(f"no Chromium on PATH (looked for {', '.join(CANDIDATES)}); install Debian's 'chromium'")
+        skip_without_browser(f"no Chromium on PATH (looked for {', '.join(CANDIDATES)}); install Debian's 'chromium'")
+    assert path is not None
     return path
 
 
@@ -95,6 +126,172 @@ def screenshot(
     if not png.exists():
         raise AssertionError(f"chromium wrote no screenshot to {png}")
     return png
+
+
+# --------------------------------------------------------------------------- Playwright harness
+
+# Our flags, minus --headless (Playwright's own launch option). Every host name also fails to
+# resolve, a second fence behind the route that aborts requests.
+PLAYWRIGHT_FLAGS = (
+    *(flag for flag in BASE_FLAGS if flag != "--headless"),
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+
+
+def artifacts_dir() -> Path:
+    """Where screenshots go: ``$APPAUDIT_TEST_ARTIFACTS`` or ``build/test-artifacts/`` (created)."""
+    configured = os.environ.get(ARTIFACTS_ENV, "").strip()
+    path = Path(configured) if configured else DEFAULT_ARTIFACTS
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def artifact_slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "page"
+
+
+@dataclass(frozen=True)
+class RecordedDialog:
+    type: str  # alert, confirm, prompt or beforeunload
+    message: str
+
+
+@dataclass
+class PageSession:
+    """One local page open in Chromium, with everything it tried to do that a report must not."""
+
+    page: Page
+    url: str
+    artifact_prefix: str
+    console_errors: list[str] = field(default_factory=list)
+    console_warnings: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and rejections
+    blocked_requests: list[str] = field(default_factory=list)  # URLs, in request order
+    dialogs: list[RecordedDialog] = field(default_factory=list)  # each one dismissed
+    popups: list[str] = field(default_factory=list)  # window.open and target=_blank, closed
+
+    def screenshot(self, name: str) -> Path:
+        """Save a full-page PNG to the artifacts directory and return its path."""
+        path = artifacts_dir() / f"{self.artifact_prefix}--{artifact_slug(name)}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def problems(self) -> list[str]:
+        """Everything recorded, one line each: empty for a well-behaved report."""
+        return [
+            *(f"console error: {text}" for text in self.console_errors),
+            *(f"console warning: {text}" for text in self.console_warnings),
+            *(f"page error: {text}" for text in self.page_errors),
+            *(f"blocked request: {url}" for url in self.blocked_requests),
+            *(f"dialog ({dialog.type}): {dialog.message}" for dialog in self.dialogs),
+            *(f"popup: {url}" for url in self.popups),
+        ]
+
+    def assert_clean(self) -> None:
+        problems = self.problems()
+        assert not problems, "the page misbehaved:\n" + "\n".join(problems)
+
+
+class ChromiumSession:
+    """Playwright and one Chromium, started on first use and reused by later tests.
+
+    Playwright's sync API marks an asyncio loop as running on this thread for as long as it is
+    alive, which breaks ``asyncio.run`` in unrelated tests; ``tests/conftest.py`` therefore calls
+    :meth:`stop` after the last of a run of consecutive browser tests, and the next one restarts it.
+    """
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        self.launches = 0
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def browser(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            from playwright.sync_api import sync_playwright
+
+            self.stop()
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=self.executable, headless=True, args=list(PLAYWRIGHT_FLAGS), timeout=60_000
+                )
+            except Exception as exc:
+                self.stop()
+                pytest.fail(f"Chromium at {self.executable} did not start under Playwright: {exc}", pytrace=False)
+            self.launches += 1
+        assert self._browser is not None
+        return self._browser
+
+    def stop(self) -> None:
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+    @contextmanager
+    def open(
+        self,
+        path: Path,
+        *,
+        artifact_prefix: str = "page",
+        width: int = 1280,
+        height: int = 900,
+        **context_options: Any,
+    ) -> Iterator[PageSession]:
+        """Open ``path`` in a fresh context; only the file itself and data: URLs may load."""
+        url = Path(path).resolve().as_uri()
+        context = self.browser().new_context(viewport={"width": width, "height": height}, **context_options)
+        try:
+            page = context.new_page()
+            session = PageSession(page=page, url=url, artifact_prefix=artifact_prefix)
+            _record(session, context)
+            page.goto(url, wait_until="load", timeout=TIMEOUT_SECONDS * 1000)
+            yield session
+        finally:
+            context.close()
+
+
+def _record(session: PageSession, context: Any) -> None:
+    """Wire the listeners before navigation, so nothing the page does early is missed."""
+    page = session.page
+
+    def route(route: Route) -> None:
+        # data: URLs never reach a route; the page's own file is the one request allowed.
+        if route.request.url == session.url:
+            route.continue_()
+        else:
+            session.blocked_requests.append(route.request.url)
+            route.abort()
+
+    def websocket(socket: WebSocketRoute) -> None:
+        session.blocked_requests.append(socket.url)
+        socket.close()
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            session.console_errors.append(message.text)
+        elif message.type == "warning":
+            session.console_warnings.append(message.text)
+
+    def dialog(dialog: Any) -> None:
+        session.dialogs.append(RecordedDialog(dialog.type, dialog.message))
+        dialog.dismiss()
+
+    def popup(new_page: Page) -> None:
+        session.popups.append(new_page.url)
+        new_page.close()
+
+    context.route("**/*", route)
+    context.route_web_socket("**/*", websocket)
+    context.on("page", popup)  # only pages after the first: that one exists already
+    page.on("console", console)
+    page.on("pageerror", lambda error: session.page_errors.append(str(error)))
+    page.on("dialog", dialog)
 
 
 # --------------------------------------------------------------------------- network trap

@@ -208,4 +208,4 @@ def test_scan_writes_verdicts_and_gates_only_when_asked(tmp_path: Path) -> None:
     )
     assert compliant.returncode == 0
     html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
-    assert "Determination Rules: 31 items" in html and "III.1" in html
+    assert "The 31 items" in html and "31 项认定条目" in html and 'id="en-item-III-1"' in html  # both languages

@@ -43,8 +43,23 @@ from appaudit.evidence.model import (
     TextHint,
     ToolInfo,
 )
-from appaudit.report import build_view, render_html, write_html
+from appaudit.report import build_language_view, write_html
+from appaudit.report import render_html as render_page
+from appaudit.report.i18n import language
 from appaudit.report.view import shorten_ref
+
+
+def build_view(bundle: EvidenceBundle, **kwargs: object):
+    """The English page body (these tests read English; the Chinese one is tested in test_report_i18n_*)."""
+    with language("en"):
+        return build_language_view(bundle, **kwargs)  # type: ignore[arg-type]
+
+
+def render_html(bundle: EvidenceBundle, **kwargs: object) -> str:
+    """The report in English only, so ids carry no language prefix."""
+    kwargs.setdefault("lang", "en")
+    return render_page(bundle, **kwargs)  # type: ignore[arg-type]
+
 
 APK_SHA = "3f7a9c1e" * 8
 CERT_SHA = "a1b2c3d4" * 8
@@ -346,7 +361,7 @@ def test_header_shows_identity_with_chinese_label_intact(rich_dom):
     for expected in expected_facts:
         assert expected in header, expected
     assert "signatures not cryptographically verified" in header
-    assert ("html", {"lang": "zh-CN"}) in rich_dom.elements
+    assert ("html", {"lang": "en"}) in rich_dom.elements  # English only; the bilingual page is tested below
 
 
 def test_landmarks_and_headings(rich_dom):
@@ -458,7 +473,10 @@ def test_hostile_strings_are_only_ever_text():
     html = render_html(hostile_bundle(), generated_by=GENERATED_BY)
     dom = Dom(html)
     tags = {t for t, _ in dom.elements}
-    assert not tags & {"script", "img", "svg", "iframe", "object", "embed", "b"}
+    assert not tags & {"script", "iframe", "object", "embed", "b", "foreignobject", "use", "image"}
+    for tag, attributes in dom.elements:  # the only images are embedded screenshots
+        if tag == "img":
+            assert attributes.get("src", "").startswith("data:image/"), attributes
     for tag, attributes in dom.elements:
         assert not [a for a in attributes if a.lower().startswith("on")], (tag, attributes)
     assert "<script>" not in html
@@ -511,17 +529,14 @@ def test_failed_parts_say_not_assessed_never_none_found():
     scope = dom.text("scope")
     assert "9 evidence parts failed or not recorded" in scope
     assert "sdks exploded" in scope
-    # The at-a-glance cards say "not assessed", not 0.
-    cards = {item.label: item.value for item in build_view(minimal_bundle(), generated_by="x").summary}
-    assert cards == {
-        "Start-up findings": "not assessed",
-        "Embedded SDKs": "not assessed",
-        "Dangerous permissions": "not assessed",
-        "Sensitive call sites": "not assessed",
-        "Endpoints": "not assessed",
-        "Evidence parts": "0/9",
-    }
-    assert "not assessed" in dom.text("summary") and "0/9" in dom.text("summary")
+    # The first screen says the static evidence failed, and the contents mark each section, never "0".
+    view = build_view(minimal_bundle(), generated_by="x")
+    static = next(e for e in view.overview.scope if e.label == "static analysis")
+    assert static.state.text == "failed" and static.state.css == "b-bad"
+    nav = {item.href: item.css for item in view.nav}
+    for section in ("#startup", "#sdks", "#permissions", "#api-calls", "#endpoints"):
+        assert nav[section] == "st-failed", section
+    assert "failed" in dom.text("overview")
     # Identity failed: the header still shows what the input file is.
     assert "broken.apk" in dom.text() and APK_SHA in dom.text()
 
@@ -634,7 +649,8 @@ def test_shorten_ref(ref, package, member):
 # --------------------------------------------------------------------------- real browser
 
 SECTION_HEADINGS = (
-    "At a glance",
+    "Does this app comply?",
+    "The 31 items",
     "Scope and what was not validated",
     "Start-up: reachable before consent",
     "Embedded SDKs",
@@ -723,7 +739,7 @@ def test_many_startup_findings_are_capped_and_summarised_never_dropped() -> None
         for i in range(500)
     )
     bundle = replace(bundle, startup=replace(bundle.startup, findings=bundle.startup.findings + many))
-    html = render_html(bundle, generated_by="test")
+    html = render_html(bundle, generated_by="test", lang="en")
     assert html.count('class="finding unguarded"') == MAX_FINDING_CARDS
     shown_targets = {f.target for f in bundle.startup.findings}
     for target in shown_targets:  # every target keeps at least one full card
@@ -743,7 +759,12 @@ def test_auditor_verdicts_are_marked_human_in_the_report() -> None:
     root = Path(__file__).resolve().parent.parent
     bundle = scan_apk(root / "fixtures" / "apps" / "violating" / "violating.apk").bundle
     reviewed = apply_assessments(evaluate(bundle), load_assessments(root / "fixtures" / "assessments" / "valid.yaml"))
-    html = render_html(bundle, generated_by="test", check=reviewed)
-    assert "auditor verdict: Li Wei, 2026-11-20; machine verdict was violation" in html
-    assert "诱导用户同意" in html  # the auditor's note replaces the machine summary
-    assert html.count("auditor verdict:") >= 2
+    html = render_html(bundle, generated_by="test", check=reviewed, lang="en")
+    dom = Dom(html)
+    human = re.findall(r'<div class="notice n-human".*?</div>\s*</div>', html, re.S)
+    assert len(human) >= 2, "every auditor verdict is shown as a person's judgement"
+    first = Dom(human[0]).text()
+    assert "Auditor's judgement (a person decided this, not appaudit)" in first
+    assert "Li Wei" in first and "2026-11-20" in first and "violation" in first  # the machine verdict it replaced
+    assert "诱导用户同意" in dom.text()  # the auditor's note replaces the machine summary
+    assert 'title="auditor&#39;s verdict"' in html

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from appaudit.commands.report_options import report_options
+
 if TYPE_CHECKING:
     from appaudit.device.driver import DeviceDriver
     from appaudit.evidence.model import EvidenceBundle
@@ -128,6 +130,7 @@ def _runs(value: str) -> tuple[str, ...]:
     "--fail-on", type=click.Choice(["violation", "inconclusive", "needs-review"]), default=None,
     help="Exit 1 when an item's verdict is at or above LEVEL.",
 )  # fmt: skip
+@report_options
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -146,6 +149,8 @@ def run(
     policies: tuple[str, ...],
     no_html: bool,
     fail_on: str | None,
+    report_lang: str,
+    pdf: bool,
 ) -> None:
     """Audit APK on a device: static scan, traffic capture, agree/refuse/ignore runs, the policy search.
 
@@ -171,6 +176,6 @@ def run(
             ctx.exit(int(exc.exit_code))
     request = ScanRequest(
         apk, output, html=not no_html, fail_on=fail_on, first_party=tuple(first_party), device=device,
-        device_profile_path=device_profile, policies=tuple(policies),
+        device_profile_path=device_profile, policies=tuple(policies), report_lang=report_lang, pdf=pdf,
     )  # fmt: skip
     run_scan(ctx, request)

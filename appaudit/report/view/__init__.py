@@ -7,14 +7,17 @@ this package, so they can be tested without parsing HTML.
 Every string taken from the evidence is untrusted (it comes from the APK); this package never
 marks anything as safe HTML, and the template is rendered with autoescaping.
 
-Modules: ``model`` (the data types the template reads), ``build`` (assembly), one module per
-section (``header``, ``scope``, ``startup``, ``sdks``, ``permissions``, ``api_calls``,
-``manifest``, ``policy``, ``endpoints``, ``summary``) and shared helpers (``availability``,
-``tables``, ``cells``, ``smali``).
+Modules: ``model`` (the data types the template reads), ``build`` (assembly, once per language:
+see ``appaudit.report.i18n``), ``overview`` (the first screen), ``items`` (the 31 items by
+category, their evidence resolved inline by ``evidence_inline``), the figures (``figure`` model,
+``timeline_chart``, ``dataflow_chart``, ``wireframe``), ``baseline``, ``appendix``, one module per
+evidence section (``header``, ``scope``, ``startup``, ``sdks``, ``permissions``, ``api_calls``,
+``manifest``, ``policy``, ``endpoints``, ``device``, ``traffic``, ``policy_text``) and shared helpers
+(``availability``, ``tables``, ``cells``, ``smali``, ``verdicts``, ``images``).
 """
 
 from appaudit.report.view.availability import EXPECTED_PARTS, PART_LABELS, degrade, part_availability
-from appaudit.report.view.build import build_view
+from appaudit.report.view.build import PageView, ReportContext, build_language_view, build_page
 from appaudit.report.view.cells import MAX_CELL_ITEMS, MAX_TEXT_CHARS, capped, clip, human_size
 from appaudit.report.view.model import (
     Availability,
@@ -29,7 +32,6 @@ from appaudit.report.view.model import (
     Header,
     NavItem,
     Notice,
-    ReportView,
     Row,
     Section,
     SummaryItem,
@@ -56,12 +58,14 @@ __all__ = [
     "Header",
     "NavItem",
     "Notice",
-    "ReportView",
+    "PageView",
+    "ReportContext",
     "Row",
     "Section",
     "SummaryItem",
     "Table",
-    "build_view",
+    "build_language_view",
+    "build_page",
     "capped",
     "clip",
     "degrade",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from appaudit.evidence.model import ApiCallSite, EvidenceBundle
+from appaudit.report.i18n import tr
 from appaudit.report.view.availability import dex_availability
 from appaudit.report.view.cells import capped, clip, na
 from appaudit.report.view.model import Badge, Cell, Fact, Row, Section
@@ -15,10 +16,11 @@ from appaudit.report.view.tables import TableMaker
 
 def _party_cell(sdk_id: str | None, names: dict[str, str]) -> Cell:
     if sdk_id is None:
-        return Cell(badge=Badge("first party", "b-info"))
+        return Cell(badge=Badge(tr("first party"), "b-info"))
     return Cell(text=names.get(sdk_id, sdk_id), title=sdk_id)
 
 
+# Column labels are English message ids, translated where the table is built.
 _API_COLUMNS = ("API", "PI types", "Call sites", "First party", "SDKs")
 
 
@@ -74,21 +76,30 @@ def api_calls_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     if avail.assessed:
         first_party = sum(1 for c in calls if c.sdk_id is None)
         facts = (
-            Fact("Call sites", Cell(text=f"{len(calls):,} ({first_party:,} in first-party code)")),
-            Fact("Distinct APIs", Cell(text=str(len(by_api)))),
+            Fact(
+                tr("Call sites"),
+                Cell(
+                    text=tr(
+                        "{n} ({first_party} in first-party code)", n=f"{len(calls):,}", first_party=f"{first_party:,}"
+                    )
+                ),
+            ),
+            Fact(tr("Distinct APIs"), Cell(text=str(len(by_api)))),
         )
-    none_found = "No call to a sensitive API in appaudit's list was found."
+    none_found = tr("No call to a sensitive API in appaudit's list was found.")
     return Section(
         id="api-calls",
-        title="Sensitive API call sites",
+        title=tr("Sensitive API call sites"),
         availability=avail,
         intro=(
-            "Where the bytecode calls privacy-sensitive Android APIs. Presence of a call does not prove it "
-            "runs; see the start-up section for calls reachable before consent.",
+            tr(
+                "Where the bytecode calls privacy-sensitive Android APIs. Presence of a call does not prove it "
+                "runs; see the start-up section for calls reachable before consent."
+            ),
         ),
         facts=facts,
         tables=(
-            table("By API", _API_COLUMNS, api_rows, none_found, noun="APIs"),
-            table("Call sites", _SITE_COLUMNS, site_rows, none_found, noun="call sites"),
+            table(tr("By API"), tuple(tr(c) for c in _API_COLUMNS), api_rows, none_found, noun=tr("APIs")),
+            table(tr("Call sites"), tuple(tr(c) for c in _SITE_COLUMNS), site_rows, none_found, noun=tr("call sites")),
         ),
     )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from appaudit.evidence.model import EvidenceBundle, ManifestEvidence, Status
+from appaudit.evidence.model import EvidenceBundle, ManifestEvidence, PartStatus, Status
+from appaudit.report.i18n import tr
+from appaudit.report.view.cells import join_list, sentences
 from appaudit.report.view.model import Availability
 
 # The order the collector runs its steps in; parts the bundle does not record are shown as such.
@@ -24,6 +26,7 @@ EXPECTED_PARTS: tuple[str, ...] = (
     "endpoints",
 )
 
+# English labels, the message ids of their translations: show them through part_label().
 PART_LABELS: dict[str, str] = {
     "identity": "App identity",
     "manifest": "Manifest",
@@ -39,55 +42,103 @@ PART_LABELS: dict[str, str] = {
     "policy": "Privacy-policy text",
 }
 
+# A part's status in words (message ids); "ok" is also the scope table's badge.
+STATUS_WORDS: dict[str, str] = {
+    "ok": "ok",
+    "partial": "partial",
+    "failed": "failed",
+    "skipped": "skipped",
+}
+
+
+def part_label(name: str) -> str:
+    """An evidence part's label in the current language; an unknown part keeps its name."""
+    return tr(PART_LABELS[name]) if name in PART_LABELS else name
+
+
+def status_word(status: Status | str) -> str:
+    """A part's status in the current language ("ok", "partial", ...)."""
+    value = str(status.value if isinstance(status, Status) else status)
+    return tr(STATUS_WORDS[value]) if value in STATUS_WORDS else value
+
+
+def _errors(part: PartStatus) -> str:
+    n = len(part.errors)
+    return tr("{n} error", n=n) if n == 1 else tr("{n} errors", n=n)
+
+
+def _note(part: PartStatus) -> str:
+    """The step's own note (recorded by the collector, shown as it is), as a sentence."""
+    return f"{part.note.rstrip('.')}." if part.note else ""
+
 
 def part_availability(bundle: EvidenceBundle, name: str, *, present: bool = True) -> Availability:
     """How far a section can be trusted, from its evidence part's status."""
-    label = PART_LABELS.get(name, name)
+    label = part_label(name)
     part = bundle.part(name)
-    not_none_found = "This is not a “none found” result."
+    not_none_found = tr("This is not a “none found” result.")
     if part is None:
         return Availability(
             "missing",
-            "Not collected",
-            f"This run recorded no “{label}” step, so nothing here was assessed. {not_none_found}",
+            tr("Not collected"),
+            sentences(
+                tr("This run recorded no “{label}” step, so nothing here was assessed.", label=label), not_none_found
+            ),
             "st-missing",
-            f"Not assessed: this run recorded no “{label}” step. {not_none_found}",
+            sentences(tr("Not assessed: this run recorded no “{label}” step.", label=label), not_none_found),
         )
-    errors = f" ({len(part.errors)} error{'s' if len(part.errors) != 1 else ''})" if part.errors else ""
-    note = f" {part.note.rstrip('.')}." if part.note else ""
+    nothing_assessed = tr("Nothing here was assessed.")
     if part.status is Status.FAILED:
+        failed = (
+            tr("The “{label}” step failed ({errors}).", label=label, errors=_errors(part))
+            if part.errors
+            else tr("The “{label}” step failed.", label=label)
+        )
         return Availability(
             "failed",
-            "Failed — not assessed",
-            f"The “{label}” step failed{errors}.{note} Nothing here was assessed. {not_none_found}",
+            tr("Failed — not assessed"),
+            sentences(failed, _note(part), nothing_assessed, not_none_found),
             "st-failed",
-            f"Not assessed: the “{label}” step failed. {not_none_found}",
+            sentences(tr("Not assessed: the “{label}” step failed.", label=label), not_none_found),
         )
     if part.status is Status.SKIPPED:
         return Availability(
             "skipped",
-            "Skipped — not assessed",
-            f"The “{label}” step was skipped.{note} Nothing here was assessed. {not_none_found}",
+            tr("Skipped — not assessed"),
+            sentences(
+                tr("The “{label}” step was skipped.", label=label), _note(part), nothing_assessed, not_none_found
+            ),
             "st-skipped",
-            f"Not assessed: the “{label}” step was skipped. {not_none_found}",
+            sentences(tr("Not assessed: the “{label}” step was skipped.", label=label), not_none_found),
         )
     if not present:
         return Availability(
             "missing",
-            "Not collected",
-            f"The “{label}” step reported {part.status.value} but left no data. {not_none_found}",
+            tr("Not collected"),
+            sentences(
+                tr(
+                    "The “{label}” step reported {status} but left no data.",
+                    label=label,
+                    status=status_word(part.status),
+                ),
+                not_none_found,
+            ),
             "st-missing",
-            f"Not assessed: the “{label}” step left no data. {not_none_found}",
+            sentences(tr("Not assessed: the “{label}” step left no data.", label=label), not_none_found),
         )
     if part.status is Status.PARTIAL:
+        incomplete = (
+            tr("The “{label}” step could not analyse every input ({errors}).", label=label, errors=_errors(part))
+            if part.errors
+            else tr("The “{label}” step could not analyse every input.", label=label)
+        )
         return Availability(
             "partial",
-            "Incomplete",
-            f"The “{label}” step could not analyse every input{errors}.{note} "
-            "Items may be missing; an absence is inconclusive.",
+            tr("Incomplete"),
+            sentences(incomplete, _note(part), tr("Items may be missing; an absence is inconclusive.")),
             "st-partial",
         )
-    return Availability("ok", "Collected", "", "st-ok")
+    return Availability("ok", tr("Collected"), "", "st-ok")
 
 
 def degrade(avail: Availability, bundle: EvidenceBundle, depends_on: Iterable[str]) -> Availability:
@@ -97,12 +148,16 @@ def degrade(avail: Availability, bundle: EvidenceBundle, depends_on: Iterable[st
     weak = [p for p in (bundle.part(n) for n in depends_on) if p is not None and p.status is not Status.OK]
     if not weak:
         return avail
-    parts = ", ".join(f"“{PART_LABELS.get(p.name, p.name)}” {p.status.value}" for p in weak)
-    message = (avail.message + " " if avail.message else "") + (
-        f"This section depends on steps that did not complete ({parts}): items may be missing; "
-        "an absence is inconclusive."
+    parts = join_list([tr("“{label}” {status}", label=part_label(p.name), status=status_word(p.status)) for p in weak])
+    message = sentences(
+        avail.message,
+        tr(
+            "This section depends on steps that did not complete ({parts}): items may be missing; "
+            "an absence is inconclusive.",
+            parts=parts,
+        ),
     )
-    return Availability("partial", "Incomplete", message, "st-partial")
+    return Availability("partial", tr("Incomplete"), message, "st-partial")
 
 
 def dex_availability(bundle: EvidenceBundle, name: str, *, present: bool = True) -> Availability:

@@ -14,12 +14,14 @@ from appaudit.evidence.device import (
     PolicySearch,
 )
 from appaudit.evidence.model import EvidenceBundle
+from appaudit.report.i18n import current, tr
 from appaudit.report.view.availability import part_availability
 from appaudit.report.view.cells import clip, na
 from appaudit.report.view.model import Badge, Cell, Fact, Notice, Row, Section
 from appaudit.report.view.tables import TableMaker
 
 # Events worth a row in the timeline; screens and taps are many, these are what the items read.
+# The labels are English message ids, translated where the timeline is built.
 KEY_EVENTS = {
     CONSENT_PROMPT: ("consent prompt shown", "b-info"),
     CONSENT_AGREE: ("agree tapped", "b-ok"),
@@ -31,18 +33,46 @@ KEY_EVENTS = {
     "launch": ("launch", "b-muted"),
 }
 
+# The controls later items look for, in words (English message ids); another kind is shown as recorded.
+CONTROL_LABELS = {
+    "withdraw_consent": "withdraw consent",
+    "delete_data": "delete data",
+    "correct_data": "correct data",
+    "cancel_account": "cancel account",
+    "complaint": "complaint",
+    "targeting_switch": "targeting switch",
+}
+
+# What each kind of run did at the consent prompt (English message ids).
+RUN_KIND_LABELS = {"agree": "agree", "refuse": "refuse", "ignore": "ignore"}
+
+
+def _label(labels: dict[str, str], kind: str) -> str:
+    return tr(labels[kind]) if kind in labels else kind.replace("_", " ")
+
 
 def _search_text(s: PolicySearch | None) -> Cell:
     if s is None:
-        return na("not searched")
+        return na(tr("not searched"))
     if s.found:
-        via = f" (policy URL {s.via_traffic} in traffic)" if s.via_traffic else ""
+        via = ""
+        if s.via_traffic:
+            via = ("" if current() == "zh" else " ") + tr("(policy URL {url} in traffic)", url=s.via_traffic)
         return Cell(
-            badge=Badge(f"{s.operations} operation(s)", "b-ok" if (s.operations or 0) <= 4 else "b-bad"),
+            badge=Badge(tr("{n} operation(s)", n=s.operations), "b-ok" if (s.operations or 0) <= 4 else "b-bad"),
             sub=" → ".join(s.path) + via,
         )
-    how = "every state searched" if s.exhaustive else "budget exhausted" if s.budget_exhausted else "partial search"
-    return Cell(badge=Badge("not found", "b-bad" if s.exhaustive else "b-warn"), sub=f"to depth {s.max_depth}; {how}")
+    how = (
+        tr("every state searched")
+        if s.exhaustive
+        else tr("budget exhausted")
+        if s.budget_exhausted
+        else tr("partial search")
+    )
+    return Cell(
+        badge=Badge(tr("not found"), "b-bad" if s.exhaustive else "b-warn"),
+        sub=tr("to depth {depth}; {how}", depth=s.max_depth, how=how),
+    )
 
 
 def _run_row(i: int, run: DeviceRun) -> Row:
@@ -51,11 +81,18 @@ def _run_row(i: int, run: DeviceRun) -> Row:
     exits = len(run.events_of(APP_EXIT))
     return Row(
         (
-            Cell(text=run.id, sub=run.kind),
-            Cell(text="yes" if run.fresh_install else "no (data kept)"),
-            Cell(text=f"{run.ended - run.started:.1f} s", css="num"),
+            Cell(text=run.id, sub=tr(RUN_KIND_LABELS[run.kind]) if run.kind in RUN_KIND_LABELS else run.kind),
+            Cell(text=tr("yes") if run.fresh_install else tr("no (data kept)")),
+            Cell(text=tr("{seconds} s", seconds=f"{run.ended - run.started:.1f}"), css="num"),
             Cell(text=str(len(run.screens)), css="num"),
-            Cell(text=f"{prompts} consent · {permissions} permission · {exits} exit"),
+            Cell(
+                text=tr(
+                    "{prompts} consent · {permissions} permission · {exits} exit",
+                    prompts=prompts,
+                    permissions=permissions,
+                    exits=exits,
+                )
+            ),
             _search_text(run.policy_search),
             Cell(text=run.note) if run.note else na("—"),
         ),
@@ -73,8 +110,8 @@ def _timeline_rows(run: DeviceRun) -> list[Row]:
         rows.append(
             Row(
                 (
-                    Cell(text=f"+{e.ts - run.started:.2f} s", css="num"),
-                    Cell(badge=Badge(shown[0], shown[1])),
+                    Cell(text=tr("+{seconds} s", seconds=f"{e.ts - run.started:.2f}"), css="num"),
+                    Cell(badge=Badge(tr(shown[0]), shown[1])),
                     Cell(text=clip(e.detail, 120)[0]) if e.detail else na("—"),
                     Cell(text=screen.dump or screen.id, mono=True, css="small", sub=", ".join(screen.texts[:4]))
                     if screen
@@ -87,17 +124,20 @@ def _timeline_rows(run: DeviceRun) -> list[Row]:
 
 def _facts(device: DeviceEvidence) -> tuple[Fact, ...]:
     d = device.device
-    kind = "simulated device (scenario)" if d.driver == "simulated" else "adb"
+    kind = tr("simulated device (scenario)") if d.driver == "simulated" else "adb"
     return (
-        Fact("Device", Cell(text=f"{d.model or '—'} · Android {d.android_release or '?'} (API {d.api_level or '?'})")),
-        Fact("Serial / driver", Cell(text=f"{d.serial} · {kind}")),
-        Fact("Emulator / root", Cell(text=f"{_yn(d.emulator)} / {_yn(d.rooted)}")),
-        Fact("Proxy CA installed", Cell(text=d.ca_install or "—")),
+        Fact(
+            tr("Device"),
+            Cell(text=f"{d.model or '—'} · Android {d.android_release or '?'} (API {d.api_level or '?'})"),
+        ),
+        Fact(tr("Serial / driver"), Cell(text=f"{d.serial} · {kind}")),
+        Fact(tr("Emulator / root"), Cell(text=f"{_yn(d.emulator)} / {_yn(d.rooted)}")),
+        Fact(tr("Proxy CA installed"), Cell(text=d.ca_install or "—")),
     )
 
 
 def _yn(value: bool | None) -> str:
-    return "unknown" if value is None else "yes" if value else "no"
+    return tr("unknown") if value is None else tr("yes") if value else tr("no")
 
 
 def device_section(bundle: EvidenceBundle, max_rows: int) -> Section:
@@ -107,61 +147,69 @@ def device_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     if device is None:
         return Section(
             id="device",
-            title="Device runs",
+            title=tr("Device runs"),
             availability=avail,
-            intro=("Run `appaudit run APP.apk --device SERIAL` (or the demo) to drive the app on a device.",),
+            intro=(tr("Run `appaudit run APP.apk --device SERIAL` (or the demo) to drive the app on a device."),),
         )
     notices = [
         Notice(
             "n-info" if device.device.driver != "simulated" else "n-warn",
-            "What this run validated, and what it did not",
+            tr("What this run validated, and what it did not"),
             items=(
-                *(f"validated: {v}" for v in device.validated),
-                *(f"not validated: {v}" for v in device.not_validated),
+                *(tr("validated: {what}", what=v) for v in device.validated),
+                *(tr("not validated: {what}", what=v) for v in device.not_validated),
             ),
         )
     ]
     controls = [
         Row(
-            (Cell(text=c.kind.replace("_", " ")), Cell(text=c.label), Cell(text=" → ".join(c.path) or "main interface"))
+            (
+                Cell(text=_label(CONTROL_LABELS, c.kind)),
+                Cell(text=c.label),
+                Cell(text=" → ".join(c.path) or tr("main interface")),
+            )
         )
         for r in device.runs
         for c in r.controls
     ]
     tables = [
         table(
-            "Runs",
-            ("Run", "Fresh install", "Duration", "Screens", "Prompts", "Privacy policy", "Note"),
+            tr("Runs"),
+            tuple(tr(c) for c in ("Run", "Fresh install", "Duration", "Screens", "Prompts", "Privacy policy", "Note")),
             [_run_row(i, r) for i, r in enumerate(device.runs)],
-            "No run was recorded.",
-            noun="runs",
+            tr("No run was recorded."),
+            noun=tr("runs"),
         ),
         *(
             table(
-                f"Timeline: {r.id}",
-                ("Time", "Event", "Detail", "Screen (dump)"),
+                tr("Timeline: {run}", run=r.id),
+                tuple(tr(c) for c in ("Time", "Event", "Detail", "Screen (dump)")),
                 _timeline_rows(r),
-                "No key event was recorded in this run.",
-                noun="events",
+                tr("No key event was recorded in this run."),
+                noun=tr("events"),
             )
             for r in device.runs
         ),
         table(
-            "Controls found while exploring",
-            ("Control", "Label", "Path from the main interface"),
+            tr("Controls found while exploring"),
+            tuple(tr(c) for c in ("Control", "Label", "Path from the main interface")),
             controls,
-            "None of the controls later items look for (withdraw consent, delete, cancel account, complaint, "
-            "personalisation switch) was seen.",
-            noun="controls",
+            tr(
+                "None of the controls later items look for (withdraw consent, delete, cancel account, complaint, "
+                "personalisation switch) was seen."
+            ),
+            noun=tr("controls"),
         ),
     ]
     return Section(
         id="device",
-        title="Device runs",
+        title=tr("Device runs"),
         availability=avail,
         intro=(
-            "Each run starts the app as a user would and records every screen (uiautomator dump, kept as a file) "
-            "and action on the host clock shared with the traffic capture.",
+            tr(
+                "Each run starts the app as a user would and records every screen (uiautomator dump, kept as a "
+                "file) and action on the host clock shared with the traffic capture."
+            ),
         ),
         facts=_facts(device),
         notices=tuple(notices),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from appaudit.evidence.model import AppIdentity, EvidenceBundle, Signing
+from appaudit.report.i18n import pick, tr
 from appaudit.report.view.availability import part_availability
 from appaudit.report.view.cells import clip, human_size, na
 from appaudit.report.view.model import Cell, Fact, Header
 
-# The identity facts, in order; the facts about the run (input file, tool, time) follow them.
+# The heading shows at most this much of the label; the identity facts show all of it.
+HEADING_CHARS = 160
+
+# The identity facts, in order (English message ids); the facts about the run (input file, tool, time) follow them.
 _IDENTITY_LABELS = (
     "App label",
     "Package",
@@ -37,22 +41,22 @@ def build_header(bundle: EvidenceBundle) -> Header:
         )
         return Header(
             title=bundle.input.file_name,
-            subtitle="App identity not collected",
+            subtitle=tr("App identity not collected"),
             facts=tuple(_facts(bundle, cells)),
             availability=avail,
         )
     facts = _facts(bundle, _identity_cells(app))
     if app.native_abis:
-        facts.insert(7, Fact("Native ABIs", Cell(chips=app.native_abis)))
+        facts.insert(7, Fact(tr("Native ABIs"), Cell(chips=app.native_abis)))
     split = ""
     if app.split_name:
-        split = f"split APK “{app.split_name}”"
+        split = tr("split APK “{name}”", name=app.split_name)
     elif app.is_split_base:
-        split = "base APK that requires splits (not analysed here)"
+        split = tr("base APK that requires splits (not analysed here)")
     if split:
-        facts.insert(3, Fact("Split", Cell(text=split, css="warn-text")))
+        facts.insert(3, Fact(tr("Split"), Cell(text=split, css="warn-text")))
     return Header(
-        title=app.label or app.package,
+        title=clip(app.label, HEADING_CHARS)[0] if app.label else app.package,
         subtitle=app.package,
         facts=tuple(facts),
         availability=avail,
@@ -63,20 +67,20 @@ def _facts(bundle: EvidenceBundle, identity: tuple[Cell, ...]) -> list[Fact]:
     tool = f"{bundle.tool.name} {bundle.tool.version}"
     if bundle.tool.androguard_version:
         tool += f" (androguard {bundle.tool.androguard_version})"
-    return [Fact(label, cell) for label, cell in zip(_IDENTITY_LABELS, identity, strict=True)] + [
-        Fact("Input file", Cell(text=bundle.input.file_name, mono=True)),
-        Fact("Tool", Cell(text=tool)),
-        Fact("Evidence collected at", Cell(text=bundle.created_at)),
+    return [Fact(tr(label), cell) for label, cell in zip(_IDENTITY_LABELS, identity, strict=True)] + [
+        Fact(tr("Input file"), Cell(text=bundle.input.file_name, mono=True)),
+        Fact(tr("Tool"), Cell(text=tool)),
+        Fact(tr("Evidence collected at"), Cell(text=bundle.created_at)),
     ]
 
 
 def _identity_cells(app: AppIdentity) -> tuple[Cell, ...]:
-    version = app.version_name or "not declared"
+    version = app.version_name or tr("not declared")
     if app.version_code:
         version += f" (versionCode {app.version_code})"
     dex_names = ", ".join(d.name for d in app.dex_files)
     return (
-        Cell(text=app.label) if app.label else na("no label declared"),
+        Cell(text=app.label) if app.label else na(tr("no label declared")),
         Cell(text=app.package, mono=True),
         Cell(text=version),
         _hash_cell(app.apk_sha256),
@@ -95,10 +99,19 @@ def _signer_cell(signing: Signing) -> Cell:
     note = _signing_note(signing)
     certs = signing.certificates
     if not certs:
-        return Cell(text="no signer certificate found", css="na", sub=note)
+        return Cell(text=tr("no signer certificate found"), css="na", sub=note)
     return Cell(
         items=tuple(c.sha256 for c in certs),
-        title="\n".join(f"{c.subject} — issued by {c.issuer}, valid {c.not_before} to {c.not_after}" for c in certs),
+        title="\n".join(
+            tr(
+                "{subject} — issued by {issuer}, valid {not_before} to {not_after}",
+                subject=c.subject,
+                issuer=c.issuer,
+                not_before=c.not_before,
+                not_after=c.not_after,
+            )
+            for c in certs
+        ),
         mono=True,
         css="hash",
         sub=note,
@@ -106,18 +119,18 @@ def _signer_cell(signing: Signing) -> Cell:
 
 
 def _sdk(level: int | None) -> str:
-    return str(level) if level is not None else "not declared"
+    return str(level) if level is not None else tr("not declared")
 
 
 def _signing_note(signing: Signing) -> str:
     schemes = signing.schemes
-    parts = [f"schemes: {', '.join(schemes)}" if schemes else "no signature scheme recognised"]
+    parts = [tr("schemes: {schemes}", schemes=", ".join(schemes)) if schemes else tr("no signature scheme recognised")]
     if signing.verified is None:
-        parts.append("signatures not cryptographically verified by appaudit")
+        parts.append(tr("signatures not cryptographically verified by appaudit"))
     elif signing.verified:
-        parts.append("signatures verified")
+        parts.append(tr("signatures verified"))
     else:
-        parts.append("SIGNATURE VERIFICATION FAILED")
+        parts.append(tr("SIGNATURE VERIFICATION FAILED"))
     if signing.note:
         parts.append(signing.note)
-    return "; ".join(parts)
+    return pick("; ", "；").join(parts)

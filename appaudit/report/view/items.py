@@ -1,86 +1,106 @@
-"""The Determination Rules section: one row per item (31), machine verdicts with their evidence."""
+"""The 31 items, grouped by the 6 categories: verdict, confidence, the official text, evidence inline."""
 
 from __future__ import annotations
 
-from appaudit.checker.model import CheckResult, ItemResult
-from appaudit.report.view.model import Availability, Badge, Cell, Fact, Notice, Row, Section
-from appaudit.report.view.tables import TableMaker
+from collections.abc import Sequence
+from pathlib import Path
 
-# verdict → (label, badge class)
-_VERDICTS = {
-    "violation": ("violation", "b-bad"),
-    "pass": ("pass", "b-ok"),
-    "needs_review": ("needs review", "b-warn"),
-    "inconclusive": ("inconclusive", "b-warn"),
-    "not_assessed": ("not assessed", "b-muted"),
-    "error": ("error", "b-bad"),
-}
-_COLUMNS = ("Item", "Verdict", "Confidence", "Finding", "Evidence / what would assess it")
+from appaudit.checker.model import CheckResult, ItemResult, Verdict
+from appaudit.checker.score import sources_of
+from appaudit.checks.catalog import CatalogItem, load_catalog
+from appaudit.evidence.model import EvidenceBundle
+from appaudit.report.i18n import pick, tr
+from appaudit.report.view.evidence_inline import resolve_all
+from appaudit.report.view.model import CategoryView, Cell, Fact, ItemView, Notice, VerdictCount
+from appaudit.report.view.verdicts import (
+    LEVEL_LABELS,
+    SERIOUSNESS,
+    SOURCE_LABELS,
+    anchor,
+    confidence_label,
+    verdict_badge,
+    verdict_css,
+    verdict_label,
+)
+
+MAX_INLINE_EVIDENCE = 6
 
 
-def _row(r: ItemResult) -> Row:
-    label, css = _VERDICTS.get(r.verdict.value, (r.verdict.value, "b-muted"))
-    who = "machine verdict"
-    if r.source == "auditor" and r.assessment is not None:
-        was = f"; machine verdict was {r.machine_verdict.value.replace('_', ' ')}" if r.machine_verdict else ""
-        who = f"auditor verdict: {r.assessment.auditor}, {r.assessment.date}{was}"
-    suppressed = ""
-    if getattr(r, "suppressed_by", None) is not None:
-        suppressed = f"accepted until {r.suppressed_by.expires}: {r.suppressed_by.reason}"
-    evidence = tuple(f"{e.ref}: {e.detail}" if e.detail else e.ref for e in r.evidence[:4])
-    more = f"+ {len(r.evidence) - 4} more in verdicts.json" if len(r.evidence) > 4 else ""
-    needs = tuple(f"needs: {n}" for n in r.needs)
-    return Row(
-        (
-            Cell(text=r.item_id, mono=True),
-            Cell(badge=Badge(label, css, title=who), sub=who if r.source == "auditor" else suppressed),
-            Cell(text=r.confidence.value) if r.confidence else Cell(text=""),
-            Cell(text=r.assessment.note if r.source == "auditor" and r.assessment else r.summary),
-            Cell(items=evidence + needs, more=more, mono=bool(evidence), css="small"),
-        ),
-        css="row-bad" if r.verdict.value in ("violation", "error") else "",
+def verdict_counts(results: Sequence[ItemResult]) -> tuple[VerdictCount, ...]:
+    """How many results have each verdict, most serious first; every verdict listed, zeros included."""
+    return tuple(
+        VerdictCount(verdict_label(v), sum(1 for r in results if r.verdict is v), verdict_css(v), v.value)
+        for v in SERIOUSNESS
     )
 
 
-def items_section(check: CheckResult | None, max_rows: int) -> Section:
-    """The 31 items with machine verdicts, or a plain statement that no verdicts were computed."""
-    if check is None:
-        avail = Availability(
-            "missing",
-            "Not evaluated",
-            "No item of the Determination Rules was evaluated for this report.",
-            "st-missing",
-            "Not evaluated.",
+def category_views(
+    check: CheckResult, bundle: EvidenceBundle, prefix: str, *, with_items: bool = True, artifacts: Path | None = None
+) -> tuple[CategoryView, ...]:
+    """The 6 categories in the document's order, each with its verdict counts (and its items)."""
+    catalog = load_catalog()
+    by_id = {r.item_id: r for r in check.results}
+    out = []
+    for cat in catalog.categories:
+        results = [by_id[i.id] for i in catalog.in_category(cat.id) if i.id in by_id]
+        items = tuple(_item_view(by_id[i.id], i, bundle, prefix, artifacts) for i in catalog.in_category(cat.id)
+                      if i.id in by_id) if with_items else ()  # fmt: skip
+        out.append(
+            CategoryView(
+                id=cat.id,
+                anchor=f"{prefix}cat-{cat.id}",
+                title=pick(cat.title_en, cat.title_zh),
+                title_zh=cat.title_zh,
+                counts=verdict_counts(results),
+                items=items,
+            )
         )
-        return Section(id="items", title="Determination Rules: 31 items", availability=avail)
-    avail = Availability("ok", "Evaluated", "", "st-ok")
-    t = check.score.overall
-    ratio = "—" if t.pass_ratio is None else f"{t.pass_ratio:.0%}"
-    facts = (
-        Fact("Grade", Cell(text=t.grade)),
-        Fact("Decided", Cell(text=f"{t.decided} of {t.items} items ({t.coverage:.0%} coverage)")),
-        Fact("Decided by evidence", Cell(text=check.score.decided_by_text())),
-        Fact("Passed of decided", Cell(text=ratio)),
-        Fact(
-            "Verdicts",
-            Cell(
-                text=f"{t.violation} violation · {t.passed} pass · {t.needs_review} needs review · "
-                f"{t.inconclusive} inconclusive · {t.not_assessed} not assessed · {t.error} error"
-            ),
-        ),
+    return tuple(out)
+
+
+def _item_view(
+    r: ItemResult, item: CatalogItem, bundle: EvidenceBundle, prefix: str, artifacts: Path | None
+) -> ItemView:
+    evidence, more = resolve_all(
+        bundle, r.evidence, artifacts, limit=MAX_INLINE_EVIDENCE, id_prefix=f"{anchor(prefix, r.item_id)}-"
     )
-    notices = (Notice("n-info", "How the score is computed", text=check.score.formula),)
-    table = TableMaker(avail, max(max_rows, len(check.results)))
-    return Section(
-        id="items",
-        title="Determination Rules: 31 items",
-        availability=avail,
-        intro=(
-            "Machine verdicts for every item of 《App违法违规收集使用个人信息行为认定方法》 (2019). An item "
-            "the evidence of this run cannot decide is marked not assessed, with the run that would assess it; "
-            "it never counts as a pass.",
-        ),
-        notices=notices,
-        facts=facts,
-        tables=(table("Items", _COLUMNS, [_row(r) for r in check.results], "", noun="items"),),
+    auditor = None
+    summary = r.summary
+    if r.source == "auditor" and r.assessment is not None:
+        a = r.assessment
+        was = r.machine_verdict.value if r.machine_verdict else None
+        auditor = Notice(
+            "n-human",
+            tr("Auditor's judgement (a person decided this, not appaudit)"),
+            text=a.note,
+            facts=(
+                Fact(tr("Auditor"), Cell(text=a.auditor)),
+                Fact(tr("Date"), Cell(text=a.date)),
+                Fact(tr("Machine verdict it replaced"), Cell(text=verdict_label(Verdict(was)) if was else "—")),
+                Fact(tr("Recorded in"), Cell(text=a.source or "—")),
+            ),
+        )
+        summary = a.note
+    suppressed = ""
+    if r.suppressed_by is not None:
+        suppressed = tr("Accepted until {date}: {reason}", date=r.suppressed_by.expires, reason=r.suppressed_by.reason)
+    sources = sorted(sources_of(r)) if r.verdict in (Verdict.VIOLATION, Verdict.PASS) else []
+    return ItemView(
+        id=r.item_id,
+        anchor=anchor(prefix, r.item_id),
+        title=tr(item.title_en),
+        text_zh=item.text_zh,
+        text_en=item.text_en,
+        verdict=verdict_badge(r),
+        verdict_key=r.verdict.value,
+        confidence=confidence_label(r.confidence),
+        level=tr(LEVEL_LABELS.get(item.level, item.level)),
+        decided_by=tuple(tr(SOURCE_LABELS.get(s, s)) for s in sources),
+        summary=summary,
+        evidence=evidence,
+        more_evidence=more,
+        needs=r.needs,
+        auditor=auditor,
+        suppressed=suppressed,
+        css=f"item v-{r.verdict.value}",
     )

@@ -11,11 +11,13 @@ from appaudit.evidence.model import (
     NetworkSecurity,
     PackageVisibility,
 )
+from appaudit.report.i18n import tr
 from appaudit.report.view.availability import assessed_manifest
 from appaudit.report.view.cells import capped, list_cell, na, yes_no
 from appaudit.report.view.model import Badge, Cell, Fact, Notice, Row, Section
 from appaudit.report.view.tables import TableMaker
 
+# Why a component is exported, in words (English message ids, translated where shown).
 EXPORTED_REASON_LABELS: dict[str, str] = {
     "explicit": 'android:exported="true"',
     "intent-filter": "intent filter, no explicit exported (implicit)",
@@ -27,7 +29,7 @@ _COMPONENT_KIND_ORDER = ("activity", "activity-alias", "service", "receiver", "p
 
 # --------------------------------------------------------------------------- components
 
-_COMPONENT_COLUMNS = ("Kind", "Name", "Why exported", "Permission", "Intent actions")
+_COMPONENT_COLUMNS = ("Kind", "Name", "Why exported", "Permission", "Intent actions")  # message ids
 
 
 def _component_row(c: Component) -> Row:
@@ -35,15 +37,19 @@ def _component_row(c: Component) -> Row:
     return Row(
         (
             Cell(text=c.kind),
-            Cell(text=c.name, mono=True, sub="" if c.enabled else "disabled"),
-            Cell(text=EXPORTED_REASON_LABELS.get(c.exported_reason, c.exported_reason)),
-            Cell(text=c.permission, mono=True) if c.permission else Cell(badge=Badge("none", "b-warn")),
+            Cell(text=c.name, mono=True, sub="" if c.enabled else tr("disabled")),
+            Cell(
+                text=tr(EXPORTED_REASON_LABELS[c.exported_reason])
+                if c.exported_reason in EXPORTED_REASON_LABELS
+                else c.exported_reason
+            ),
+            Cell(text=c.permission, mono=True) if c.permission else Cell(badge=Badge(tr("none"), "b-warn")),
             Cell(items=actions, more=more, mono=True, css="small") if actions else na("—"),
         )
     )
 
 
-_PROVIDER_COLUMNS = ("Name", "Authorities", "Exported", "Permission")
+_PROVIDER_COLUMNS = ("Name", "Authorities", "Exported", "Permission")  # message ids
 
 
 def _provider_row(p: Component) -> Row:
@@ -51,8 +57,8 @@ def _provider_row(p: Component) -> Row:
         (
             Cell(text=p.name, mono=True),
             Cell(items=p.authorities, mono=True) if p.authorities else na("—"),
-            Cell(badge=Badge("exported", "b-warn") if p.exported else Badge("not exported", "b-muted")),
-            Cell(text=p.permission, mono=True) if p.permission else na("none"),
+            Cell(badge=Badge(tr("exported"), "b-warn") if p.exported else Badge(tr("not exported"), "b-muted")),
+            Cell(text=p.permission, mono=True) if p.permission else na(tr("none")),
         )
     )
 
@@ -61,21 +67,26 @@ def _component_facts(manifest: ManifestEvidence, kinds: list[str]) -> tuple[Fact
     comps = manifest.components
     per_kind = Counter(c.kind for c in comps)
     exported_per_kind = Counter(c.kind for c in comps if c.exported)
-    counts = tuple(f"{k}: {per_kind[k]} ({exported_per_kind[k]} exported)" for k in kinds)
+    counts = tuple(
+        tr("{kind}: {n} ({exported} exported)", kind=k, n=per_kind[k], exported=exported_per_kind[k]) for k in kinds
+    )
     return (
         Fact(
-            "Application class",
+            tr("Application class"),
             Cell(text=manifest.application_class, mono=True)
             if manifest.application_class
-            else na("none (android.app.Application)"),
+            else na(tr("none (android.app.Application)")),
         ),
         Fact(
-            "Launcher activities",
-            Cell(items=manifest.launcher_activities, mono=True) if manifest.launcher_activities else na("none"),
+            tr("Launcher activities"),
+            Cell(items=manifest.launcher_activities, mono=True) if manifest.launcher_activities else na(tr("none")),
         ),
-        Fact("Components", Cell(items=counts) if counts else na("none")),
-        Fact("Debuggable", Cell(badge=Badge("yes", "b-bad") if manifest.debuggable else Badge("no", "b-muted"))),
-        Fact("allowBackup", yes_no(manifest.allow_backup, unset="not set (platform default)")),
+        Fact(tr("Components"), Cell(items=counts) if counts else na(tr("none"))),
+        Fact(
+            tr("Debuggable"),
+            Cell(badge=Badge(tr("yes"), "b-bad") if manifest.debuggable else Badge(tr("no"), "b-muted")),
+        ),
+        Fact("allowBackup", yes_no(manifest.allow_backup, unset=tr("not set (platform default)"))),
     )
 
 
@@ -86,9 +97,9 @@ def components_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     if manifest is None:
         return Section(
             id="components",
-            title="Components",
+            title=tr("Components"),
             availability=avail,
-            tables=(table("Exported components", ("Kind",), [], ""),),
+            tables=(table(tr("Exported components"), (tr("Kind"),), [], ""),),
         )
     comps = manifest.components
     kinds = [k for k in _COMPONENT_KIND_ORDER if any(c.kind == k for c in comps)]
@@ -100,23 +111,29 @@ def components_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     provider_rows = [_provider_row(p) for p in providers]
     return Section(
         id="components",
-        title="Components",
+        title=tr("Components"),
         availability=avail,
         intro=(
-            "Exported components can be started by other apps. Content providers run their onCreate before "
-            "the Application's, at process start.",
+            tr(
+                "Exported components can be started by other apps. Content providers run their onCreate before "
+                "the Application's, at process start."
+            ),
         ),
         facts=_component_facts(manifest, kinds),
         tables=(
             table(
-                "Exported components", _COMPONENT_COLUMNS, exported_rows, "No component is exported.", noun="components"
+                tr("Exported components"),
+                tuple(tr(c) for c in _COMPONENT_COLUMNS),
+                exported_rows,
+                tr("No component is exported."),
+                noun=tr("components"),
             ),
             table(
-                "Content providers",
-                _PROVIDER_COLUMNS,
+                tr("Content providers"),
+                tuple(tr(c) for c in _PROVIDER_COLUMNS),
                 provider_rows,
-                "No content provider is declared.",
-                noun="providers",
+                tr("No content provider is declared."),
+                noun=tr("providers"),
             ),
         ),
     )
@@ -129,23 +146,23 @@ def _network_facts(ns: NetworkSecurity) -> tuple[Fact, ...]:
     return (
         Fact(
             "usesCleartextTraffic",
-            yes_no(ns.uses_cleartext_attr, yes_css="b-bad", unset="not set (platform default)"),
+            yes_no(ns.uses_cleartext_attr, yes_css="b-bad", unset=tr("not set (platform default)")),
         ),
         Fact(
-            "Network security config",
-            Cell(text=ns.config_resource, mono=True) if ns.config_resource else na("none"),
+            tr("Network security config"),
+            Cell(text=ns.config_resource, mono=True) if ns.config_resource else na(tr("none")),
         ),
         Fact(
-            "Cleartext permitted (base config)",
-            yes_no(ns.cleartext_permitted_base, yes_css="b-bad", unset="platform default"),
+            tr("Cleartext permitted (base config)"),
+            yes_no(ns.cleartext_permitted_base, yes_css="b-bad", unset=tr("platform default")),
         ),
-        Fact("Cleartext allowed for domains", list_cell(ns.cleartext_domains)),
-        Fact("Trusts user-installed CAs", yes_no(ns.trusts_user_cas, yes_css="b-bad", unset="no")),
+        Fact(tr("Cleartext allowed for domains"), list_cell(ns.cleartext_domains)),
+        Fact(tr("Trusts user-installed CAs"), yes_no(ns.trusts_user_cas, yes_css="b-bad", unset=tr("no"))),
         Fact(
-            "Debug build trusts user CAs",
-            yes_no(ns.debug_overrides_trust_user, yes_css="b-warn", unset="no"),
+            tr("Debug build trusts user CAs"),
+            yes_no(ns.debug_overrides_trust_user, yes_css="b-warn", unset=tr("no")),
         ),
-        Fact("Certificate pinning for", list_cell(ns.pinned_domains)),
+        Fact(tr("Certificate pinning for"), list_cell(ns.pinned_domains)),
     )
 
 
@@ -155,9 +172,9 @@ def network_security_section(bundle: EvidenceBundle) -> Section:
     ns = manifest.network_security if manifest else None
     return Section(
         id="network-security",
-        title="Network security",
+        title=tr("Network security"),
         availability=avail,
-        notices=(Notice("n-info", "Note", ns.note),) if ns and ns.note else (),
+        notices=(Notice("n-info", tr("Note"), ns.note),) if ns and ns.note else (),
         facts=_network_facts(ns) if ns else (),
     )
 
@@ -169,11 +186,15 @@ def _visibility_facts(pv: PackageVisibility) -> tuple[Fact, ...]:
     return (
         Fact(
             "QUERY_ALL_PACKAGES",
-            Cell(badge=Badge("requested", "b-bad") if pv.query_all_packages else Badge("not requested", "b-muted")),
+            Cell(
+                badge=Badge(tr("requested"), "b-bad")
+                if pv.query_all_packages
+                else Badge(tr("not requested"), "b-muted")
+            ),
         ),
-        Fact("Queried packages", list_cell(pv.packages)),
-        Fact("Queried intent actions", list_cell(pv.intent_actions)),
-        Fact("Queried providers", list_cell(pv.providers)),
+        Fact(tr("Queried packages"), list_cell(pv.packages)),
+        Fact(tr("Queried intent actions"), list_cell(pv.intent_actions)),
+        Fact(tr("Queried providers"), list_cell(pv.providers)),
     )
 
 
@@ -182,8 +203,8 @@ def package_visibility_section(bundle: EvidenceBundle) -> Section:
     manifest, avail = assessed_manifest(bundle)
     return Section(
         id="package-visibility",
-        title="Package visibility",
+        title=tr("Package visibility"),
         availability=avail,
-        intro=("How much of the list of installed apps (软件列表) the app may see on Android 11 and later.",),
+        intro=(tr("How much of the list of installed apps (软件列表) the app may see on Android 11 and later."),),
         facts=_visibility_facts(manifest.package_visibility) if manifest else (),
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from appaudit.evidence.model import EvidenceBundle, PolicyDocument, PolicyHints, TextHint
+from appaudit.report.i18n import tr
 from appaudit.report.view.availability import part_availability
 from appaudit.report.view.cells import clip, human_size, na
 from appaudit.report.view.model import Cell, Row, Section
 from appaudit.report.view.tables import TableMaker
 
 _NO_HINTS = PolicyHints(urls=(), documents=(), policy_strings=(), consent_strings=())
+# Column labels are English message ids, translated where the tables are built.
 _DOCUMENT_COLUMNS = ("Path", "Kind", "Size", "Title", "Language", "Keywords")
 _HINT_COLUMNS = ("Text", "Found in", "Keywords")
 
@@ -23,7 +25,7 @@ def _document_rows(documents: Iterable[PolicyDocument]) -> list[Row]:
                 Cell(text=d.kind),
                 Cell(text=human_size(d.size), css="num"),
                 Cell(text=clip(d.title, 200)[0]) if d.title else na("—"),
-                Cell(text=d.language) if d.language else na("unknown"),
+                Cell(text=d.language) if d.language else na(tr("unknown")),
                 Cell(chips=tuple(d.keywords)),
             )
         )
@@ -53,37 +55,48 @@ def policy_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     table = TableMaker(avail, max_rows)
     hints = bundle.policy_hints if bundle.policy_hints is not None and avail.assessed else _NO_HINTS
     layouts = [Row((Cell(text=lay, mono=True),)) for lay in sorted(hints.consent_layouts)]
+    hint_columns = tuple(tr(c) for c in _HINT_COLUMNS)
     return Section(
         id="policy-hints",
-        title="Privacy-policy hints",
+        title=tr("Privacy-policy hints"),
         availability=avail,
         intro=(
-            "Clues that the app ships or links a privacy policy and shows a consent dialog. They are hints "
-            "only: the policy text was not analysed. URLs are shown as text and are not links.",
+            tr(
+                "Clues that the app ships or links a privacy policy and shows a consent dialog. They are hints "
+                "only: the policy text was not analysed. URLs are shown as text and are not links."
+            ),
         ),
         tables=(
             table(
-                "Policy documents in the APK",
-                _DOCUMENT_COLUMNS,
+                tr("Policy documents in the APK"),
+                tuple(tr(c) for c in _DOCUMENT_COLUMNS),
                 _document_rows(hints.documents),
-                "No policy document was found in the APK.",
-                noun="documents",
+                tr("No policy document was found in the APK."),
+                noun=tr("documents"),
             ),
-            table("Policy URLs", _HINT_COLUMNS, _hint_rows(hints.urls), "No policy URL was found.", noun="URLs"),
             table(
-                "Policy strings",
-                _HINT_COLUMNS,
+                tr("Policy URLs"), hint_columns, _hint_rows(hints.urls), tr("No policy URL was found."), noun=tr("URLs")
+            ),
+            table(
+                tr("Policy strings"),
+                hint_columns,
                 _hint_rows(hints.policy_strings),
-                "No policy string was found.",
-                noun="strings",
+                tr("No policy string was found."),
+                noun=tr("strings"),
             ),
             table(
-                "Consent strings",
-                _HINT_COLUMNS,
+                tr("Consent strings"),
+                hint_columns,
                 _hint_rows(hints.consent_strings),
-                "No consent string was found.",
-                noun="strings",
+                tr("No consent string was found."),
+                noun=tr("strings"),
             ),
-            table("Consent layouts", ("Layout",), layouts, "No consent layout was found.", noun="layouts"),
+            table(
+                tr("Consent layouts"),
+                (tr("Layout"),),
+                layouts,
+                tr("No consent layout was found."),
+                noun=tr("layouts"),
+            ),
         ),
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from appaudit.evidence.model import EvidenceBundle, PartStatus
-from appaudit.report.view.availability import EXPECTED_PARTS, PART_LABELS
-from appaudit.report.view.cells import capped, clip
+from appaudit.report.i18n import tr
+from appaudit.report.view.availability import EXPECTED_PARTS, part_label
+from appaudit.report.view.cells import capped, clip, join_list
 from appaudit.report.view.model import Availability, Badge, Cell, Fact, Notice, Row, Section, Table
 from appaudit.report.view.tables import table_columns
 
 # What this version never assesses, whatever the evidence: shown in the scope section.
+# English message ids: translated where they are shown (not_assessed_facts).
 NOT_ASSESSED: tuple[tuple[str, str], ...] = (
     (
         "Network traffic capture",
@@ -50,22 +52,31 @@ def not_assessed_facts(bundle: EvidenceBundle, *, verdicts_included: bool) -> tu
         name for name in ("traffic", "device", "policy")
         if (p := bundle.part(name)) is not None and p.status.value in ("ok", "partial")
     ]  # fmt: skip
-    sources = ", ".join(["static", *collected])
+    sources = join_list([tr("static"), *(tr(_SOURCE_WORDS[name]) for name in collected)])
     out = []
     for title, text in NOT_ASSESSED:
         if _COVERED_BY_PART.get(title) in collected:
             continue
         if title == "The 31-item verdicts" and verdicts_included:
-            title, text = (
-                "Items that need other evidence",
-                f"Verdicts below come from the evidence of this run ({sources}): items that need evidence it "
-                "lacks, or an auditor, are marked not assessed, never pass.",
+            out.append(
+                (
+                    tr("Items that need other evidence"),
+                    tr(
+                        "Verdicts below come from the evidence of this run ({sources}): items that need evidence it "
+                        "lacks, or an auditor, are marked not assessed, never pass.",
+                        sources=sources,
+                    ),
+                )
             )
-        out.append((title, text))
+        else:
+            out.append((tr(title), tr(text)))
     return tuple(out)
 
 
-# Part state -> (badge text, badge class, row class).
+# The evidence sources of a run, as named in the sentence above (English message ids).
+_SOURCE_WORDS = {"traffic": "traffic", "device": "device", "policy": "policy"}
+
+# Part state -> (badge text (message id), badge class, row class).
 _STATUS_SHOWN = {
     "ok": ("ok", "b-ok", ""),
     "partial": ("partial", "b-warn", "row-warn"),
@@ -79,27 +90,28 @@ def _part_row(name: str, part: PartStatus | None) -> Row:
     if part is None:
         state = "missing"
         time = Cell(text="—", css="num")
-        notes = Cell(text="This run recorded no such step: its results are not assessed.")
+        notes = Cell(text=tr("This run recorded no such step: its results are not assessed."))
     else:
         state = part.status.value
-        time = Cell(text=f"{part.seconds:.1f} s", css="num")
+        time = Cell(text=tr("{seconds} s", seconds=f"{part.seconds:.1f}"), css="num")
         errors = tuple(f"{e.scope}: {e.message}" for e in part.errors)
         shown, more = capped(errors, 20)
         notes = Cell(text=part.note, items=shown, more=more, css="errors" if errors else "")
     text, badge_css, row_css = _STATUS_SHOWN[state]
-    label = PART_LABELS.get(name, name)
-    return Row((Cell(text=label, sub=name), Cell(badge=Badge(text, badge_css)), time, notes), css=row_css)
+    return Row(
+        (Cell(text=part_label(name), sub=name), Cell(badge=Badge(tr(text), badge_css)), time, notes), css=row_css
+    )
 
 
 def _scope_intro(bundle: EvidenceBundle) -> str:
     dynamic = [p for p in (bundle.part(n) for n in ("traffic", "device", "policy")) if p is not None]
     if not dynamic:
-        return (
+        return tr(
             "Static analysis only: this report describes what the APK file contains and what its "
             "code could do, not what the app was seen doing."
         )
-    names = ", ".join(PART_LABELS.get(p.name, p.name).lower() for p in dynamic)
-    return f"Static analysis of the APK, with evidence from: {names} (status of each below)."
+    names = join_list([part_label(p.name).lower() for p in dynamic])
+    return tr("Static analysis of the APK, with evidence from: {names} (status of each below).", names=names)
 
 
 def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) -> Section:
@@ -109,8 +121,8 @@ def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) ->
     notices: list[Notice] = [
         Notice(
             "n-info",
-            "Not assessed in this run",
-            "The following were not assessed, so nothing in this report says they are fine:",
+            tr("Not assessed in this run"),
+            tr("The following were not assessed, so nothing in this report says they are fine:"),
             facts=tuple(
                 Fact(t, Cell(text=d)) for t, d in not_assessed_facts(bundle, verdicts_included=verdicts_included)
             ),
@@ -122,8 +134,10 @@ def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) ->
             0,
             Notice(
                 "n-bad",
-                f"{len(bad)} evidence part{'s' if len(bad) != 1 else ''} failed or not recorded",
-                "Sections built on them say “not assessed”: an empty result there is not a clean result.",
+                tr("{n} evidence part failed or not recorded", n=len(bad))
+                if len(bad) == 1
+                else tr("{n} evidence parts failed or not recorded", n=len(bad)),
+                tr("Sections built on them say “not assessed”: an empty result there is not a clean result."),
                 items=tuple(r.cells[0].text for r in bad),
             ),
         )
@@ -131,23 +145,23 @@ def scope_section(bundle: EvidenceBundle, *, verdicts_included: bool = False) ->
         notices.append(
             Notice(
                 "n-warn",
-                "Archive anomalies",
-                "The APK container has irregularities; some tools or devices may read it differently.",
+                tr("Archive anomalies"),
+                tr("The APK container has irregularities; some tools or devices may read it differently."),
                 items=tuple(clip(a)[0] for a in bundle.archive_anomalies),
             )
         )
     parts_table = Table(
-        "Evidence parts",
-        table_columns(("Part", "Status", "Time", "Notes and errors"), rows),
+        tr("Evidence parts"),
+        table_columns((tr("Part"), tr("Status"), tr("Time"), tr("Notes and errors")), rows),
         tuple(rows),
         len(rows),
-        "No evidence part was recorded.",
+        tr("No evidence part was recorded."),
         "empty-not-assessed",
         count_text=str(len(rows)),
     )
     return Section(
         id="scope",
-        title="Scope and what was not validated",
+        title=tr("Scope and what was not validated"),
         availability=Availability("ok", "", "", "st-ok"),
         intro=(_scope_intro(bundle),),
         notices=tuple(notices),

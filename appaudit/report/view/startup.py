@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from appaudit.evidence.model import EvidenceBundle, StartupEvidence, StartupFinding
+from appaudit.report.i18n import tr
 from appaudit.report.view.availability import dex_availability
 from appaudit.report.view.cells import na
 from appaudit.report.view.model import (
@@ -25,6 +26,7 @@ from appaudit.report.view.tables import TableMaker, empty_text
 # Findings drawn as full cards; the rest are summarised per target (all of them are in evidence.json).
 MAX_FINDING_CARDS = 60
 
+# Labels are English message ids: shown through entry_kind_label() / finding_kind_label().
 ENTRY_KIND_LABELS: dict[str, str] = {
     "application_init": "Application constructor",
     "provider_init": "ContentProvider constructor",
@@ -43,11 +45,21 @@ FINDING_KIND_LABELS: dict[str, str] = {
 }
 
 
+def entry_kind_label(kind: str) -> str:
+    """An entry point's kind in words, in the current language; an unknown kind as recorded."""
+    return tr(ENTRY_KIND_LABELS[kind]) if kind in ENTRY_KIND_LABELS else kind
+
+
+def finding_kind_label(kind: str) -> str:
+    """A finding's kind in words, in the current language; an unknown kind as recorded."""
+    return tr(FINDING_KIND_LABELS[kind]) if kind in FINDING_KIND_LABELS else kind
+
+
 def _finding(f: StartupFinding, names: dict[str, str]) -> FindingView:
     steps = tuple(shorten_ref(s) for s in f.chain)
     if f.kind == "sdk_init":
         name = names.get(f.target)
-        title = f"{name} initialised" if name else f"SDK “{f.target}” initialised"
+        title = tr("{name} initialised", name=name) if name else tr("SDK “{target}” initialised", target=f.target)
     else:
         title = f"{f.target} — {steps[-1].member}" if steps else f.target
     guard = None
@@ -58,17 +70,17 @@ def _finding(f: StartupFinding, names: dict[str, str]) -> FindingView:
             method=shorten_ref(str(f.guard.method)),
             branch_offset=f"0x{f.guard.branch_offset:x}",
         )
-        guard_badge = Badge("Consent guard recognised", "b-ok")
+        guard_badge = Badge(tr("Consent guard recognised"), "b-ok")
     else:
-        guard_badge = Badge("No consent guard recognised", "b-bad")
+        guard_badge = Badge(tr("No consent guard recognised"), "b-bad")
     return FindingView(
         title=title,
         target=f.target,
         css="finding guarded" if f.guarded else "finding unguarded",
-        kind=Badge(FINDING_KIND_LABELS.get(f.kind, f.kind), "b-info"),
+        kind=Badge(finding_kind_label(f.kind), "b-info"),
         guard_badge=guard_badge,
         pi_types=tuple(sorted(f.pi_types)),
-        entry_label=ENTRY_KIND_LABELS.get(f.entry_point.kind, f.entry_point.kind),
+        entry_label=entry_kind_label(f.entry_point.kind),
         entry_method=shorten_ref(str(f.entry_point.method)),
         entry_component=java_class(f.entry_point.component) if f.entry_point.component else "",
         steps=steps,
@@ -108,8 +120,8 @@ def _rest_table(rest: list[StartupFinding], table: TableMaker) -> Table:
         Row(
             (
                 Cell(text=target, mono=True),
-                Cell(text=FINDING_KIND_LABELS.get(kind, kind)),
-                Cell(badge=Badge("guarded", "b-ok") if guarded else Badge("no consent check", "b-bad")),
+                Cell(text=finding_kind_label(kind)),
+                Cell(badge=Badge(tr("guarded"), "b-ok") if guarded else Badge(tr("no consent check"), "b-bad")),
                 Cell(text=f"{len(items):,}", css="num"),
                 ref_cell(items[0].chain[-2] if len(items[0].chain) > 1 else items[0].chain[0]),
             )
@@ -117,11 +129,11 @@ def _rest_table(rest: list[StartupFinding], table: TableMaker) -> Table:
         for (guarded, kind, target), items in sorted(groups.items())
     ]
     return table(
-        f"{len(rest):,} further findings, summarised (every chain is in evidence.json)",
-        ("Target", "Kind", "Consent check", "Findings", "Example caller"),
+        tr("{n} further findings, summarised (every chain is in evidence.json)", n=f"{len(rest):,}"),
+        (tr("Target"), tr("Kind"), tr("Consent check"), tr("Findings"), tr("Example caller")),
         rows,
         "",
-        noun="targets",
+        noun=tr("targets"),
     )
 
 
@@ -131,14 +143,17 @@ def _notices(startup: StartupEvidence) -> tuple[Notice, ...]:
         notices.append(
             Notice(
                 "n-bad",
-                "Search cut short",
-                f"The reachability search hit its budget (maximum depth {startup.max_depth}) before "
-                "exploring every path. Findings below are real, but the absence of a finding is "
-                "inconclusive: more sensitive calls may be reachable before consent.",
+                tr("Search cut short"),
+                tr(
+                    "The reachability search hit its budget (maximum depth {depth}) before "
+                    "exploring every path. Findings below are real, but the absence of a finding is "
+                    "inconclusive: more sensitive calls may be reachable before consent.",
+                    depth=startup.max_depth,
+                ),
             )
         )
     if startup.note:
-        notices.append(Notice("n-info", "Note", startup.note))
+        notices.append(Notice("n-info", tr("Note"), startup.note))
     return tuple(notices)
 
 
@@ -146,11 +161,17 @@ def _facts(startup: StartupEvidence) -> tuple[Fact, ...]:
     unguarded = sum(1 for f in startup.findings if not f.guarded)
     return (
         Fact(
-            "Findings",
-            Cell(text=f"{len(startup.findings)} ({unguarded} without a recognised consent guard)"),
+            tr("Findings"),
+            Cell(
+                text=tr(
+                    "{n} ({unguarded} without a recognised consent guard)",
+                    n=len(startup.findings),
+                    unguarded=unguarded,
+                )
+            ),
         ),
-        Fact("Entry points searched", Cell(text=str(len(startup.entry_points)))),
-        Fact("Maximum call depth", Cell(text=str(startup.max_depth))),
+        Fact(tr("Entry points searched"), Cell(text=str(len(startup.entry_points)))),
+        Fact(tr("Maximum call depth"), Cell(text=str(startup.max_depth))),
     )
 
 
@@ -158,7 +179,7 @@ def _entry_rows(startup: StartupEvidence) -> list[Row]:
     return [
         Row(
             (
-                Cell(text=ENTRY_KIND_LABELS.get(ep.kind, ep.kind)),
+                Cell(text=entry_kind_label(ep.kind)),
                 ref_cell(str(ep.method)),
                 Cell(text=java_class(ep.component), mono=True) if ep.component else na("—"),
             )
@@ -172,11 +193,13 @@ def _no_findings_text(avail: Availability, startup: StartupEvidence | None) -> t
     if startup is None:
         return empty_text(avail, "")
     if startup.budget_exhausted:
-        return "No finding before the search was cut — inconclusive, not a clean result.", "empty-partial"
+        return tr("No finding before the search was cut — inconclusive, not a clean result."), "empty-partial"
     return empty_text(
         avail,
-        "No sensitive API or SDK initialisation was found reachable from start-up code "
-        f"within call depth {startup.max_depth}.",
+        tr(
+            "No sensitive API or SDK initialisation was found reachable from start-up code within call depth {depth}.",
+            depth=startup.max_depth,
+        ),
     )
 
 
@@ -192,14 +215,16 @@ def startup_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         findings = tuple(_finding(f, names) for f in shown)
     return Section(
         id="startup",
-        title="Start-up: reachable before consent",
+        title=tr("Start-up: reachable before consent"),
         availability=avail,
         intro=(
-            "Sensitive APIs and SDK initialisations reachable from code that runs when the app starts "
-            "(Application, ContentProvider, static initialisers, the launcher activity), before any "
-            "consent UI can be shown. Each chain reads from the entry point down to the call. "
-            "A recognised guard means appaudit found a consent check on the chain; it was not "
-            "verified on a device.",
+            tr(
+                "Sensitive APIs and SDK initialisations reachable from code that runs when the app starts "
+                "(Application, ContentProvider, static initialisers, the launcher activity), before any "
+                "consent UI can be shown. Each chain reads from the entry point down to the call. "
+                "A recognised guard means appaudit found a consent check on the chain; it was not "
+                "verified on a device."
+            ),
         ),
         notices=_notices(startup) if startup else (),
         facts=_facts(startup) if startup else (),
@@ -207,11 +232,11 @@ def startup_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         tables=(
             *((_rest_table(rest, table),) if startup is not None and rest else ()),
             table(
-                "Entry points",
-                ("Kind", "Method", "Component"),
+                tr("Entry points"),
+                (tr("Kind"), tr("Method"), tr("Component")),
                 _entry_rows(startup) if startup else [],
-                "No start-up entry point was identified.",
-                noun="entry points",
+                tr("No start-up entry point was identified."),
+                noun=tr("entry points"),
             ),
         ),
     )

@@ -1,10 +1,15 @@
-"""Tables: capping long ones, right-aligning numbers, and saying why a table is empty."""
+"""Tables: capping long ones, right-aligning numbers, and saying why a table is empty.
+
+Titles, column labels, empty-table sentences and nouns reach these helpers already translated
+(callers wrap them in ``tr``); only the sentences written here are translated here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from appaudit.report.i18n import tr
 from appaudit.report.view.model import Availability, Column, Row, Table
 
 DEFAULT_MAX_ROWS = 200
@@ -16,7 +21,7 @@ def empty_text(avail: Availability, none_found: str) -> tuple[str, str]:
         return avail.short, "empty-not-assessed"
     if avail.state == "partial":
         return (
-            f"{none_found} — but the step was incomplete, so this absence is inconclusive.",
+            tr("{none_found} — but the step was incomplete, so this absence is inconclusive.", none_found=none_found),
             "empty-partial",
         )
     return none_found, "empty-none"
@@ -42,9 +47,13 @@ class TableMaker:
         rows: Sequence[Row],
         none_found: str,
         *,
-        noun: str = "rows",
+        noun: str | None = None,
     ) -> Table:
-        """A table of at most ``max_rows`` rows, with no rows at all when nothing was assessed."""
+        """A table of at most ``max_rows`` rows, with no rows at all when nothing was assessed.
+
+        ``title``, ``columns``, ``none_found`` and ``noun`` (what the rows are, "rows" by default) are
+        shown as given: callers translate them.
+        """
         avail, max_rows = self.avail, self.max_rows
         text, css = empty_text(avail, none_found)
         if not avail.assessed:
@@ -52,8 +61,13 @@ class TableMaker:
         shown = tuple(rows[:max_rows])
         omitted = len(rows) - len(shown)
         omitted_text = (
-            f"… and {omitted:,} more {noun} not shown here (the table is capped at {max_rows:,}); "
-            "all of them are in evidence.json."
+            tr(
+                "… and {n} more {noun} not shown here (the table is capped at {max_rows}); "
+                "all of them are in evidence.json.",
+                n=f"{omitted:,}",
+                noun=tr("rows") if noun is None else noun,
+                max_rows=f"{max_rows:,}",
+            )
             if omitted
             else ""
         )

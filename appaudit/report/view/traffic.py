@@ -7,18 +7,38 @@ import datetime as dt
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.timeline import place
 from appaudit.evidence.traffic import PiMatch, TrafficEvidence, UnobservableHost, VendorSummary
+from appaudit.report.i18n import tr
 from appaudit.report.view.availability import part_availability
 from appaudit.report.view.cells import clip, na
 from appaudit.report.view.model import Badge, Cell, Fact, Notice, Row, Section
 from appaudit.report.view.sdks import sdk_names
 from appaudit.report.view.tables import TableMaker
 
+# Labels here are English message ids, translated where they are shown.
 PARTY_LABELS = {"first_party": "First party", "sdk": "SDK vendor", "third_party": "Unknown third party"}
 _PARTY_CSS = {"first_party": "b-info", "sdk": "b-warn", "third_party": "b-bad"}
 _REASONS = {
     "tls_failed": "TLS refused (CA not trusted, or pinned)",
     "no_request_after_tls": "TLS set up, no request (pinned after the handshake)",
 }
+# When a request was sent, relative to the consent answer of its run (timeline phases).
+_PHASES = {
+    "before_consent": "before consent",
+    "ambiguous": "ambiguous",
+    "after_consent": "after consent",
+    "after_refusal": "after refusal",
+    "unknown": "unknown",
+}
+_CONFIDENCE = {"high": "high", "medium": "medium", "low": "low"}
+
+
+def _word(words: dict[str, str], key: str) -> str:
+    """A recorded key in words, in the current language; an unknown key as recorded."""
+    return tr(words[key]) if key in words else key.replace("_", " ")
+
+
+def _party_badge(party: str) -> Badge:
+    return Badge(tr(PARTY_LABELS[party]) if party in PARTY_LABELS else party, _PARTY_CSS.get(party, "b-muted"))
 
 
 def _clock(ts: float | None) -> str:
@@ -30,16 +50,16 @@ def _clock(ts: float | None) -> str:
 def _vendor_row(v: VendorSummary, names: dict[str, str]) -> Row:
     label = names.get(v.key, v.vendor or v.key) if v.party == "sdk" else v.key
     before = (
-        na("no consent moment")
+        na(tr("no consent moment"))
         if v.before_consent is None
-        else Cell(badge=Badge("before consent", "b-bad"))
+        else Cell(badge=Badge(tr("before consent"), "b-bad"))
         if v.before_consent
-        else Cell(text="no")
+        else Cell(text=tr("no"))
     )
     return Row(
         (
             Cell(text=label, sub=v.key if label != v.key else "", mono=v.party != "sdk"),
-            Cell(badge=Badge(PARTY_LABELS.get(v.party, v.party), _PARTY_CSS.get(v.party, "b-muted"))),
+            Cell(badge=_party_badge(v.party)),
             Cell(items=v.domains, mono=True, css="small"),
             Cell(text=str(v.requests), css="num"),
             Cell(text=str(v.pi_requests), css="num"),
@@ -56,18 +76,23 @@ def _match_row(m: PiMatch, traffic: TrafficEvidence, bundle: EvidenceBundle) -> 
     found = traffic.flow(m.flow_id)
     flow = found[1] if found else None
     url = clip(flow.url, 160)[0] if flow else m.flow_id
-    phase = place(bundle.device, flow.ts).phase.value.replace("_", " ") if flow else "unknown"
-    chain = " → ".join(m.encodings) if m.encodings else "as sent"
+    phase = _word(_PHASES, place(bundle.device, flow.ts).phase.value if flow else "unknown")
+    chain = " → ".join(m.encodings) if m.encodings else tr("as sent")
     return Row(
         (
             Cell(text=_clock(flow.ts) if flow else "—", sub=phase, css="small"),
-            Cell(text=f"{flow.method} {url}" if flow else url, sub=f"flow {m.flow_id}", mono=True, css="small"),
+            Cell(
+                text=f"{flow.method} {url}" if flow else url, sub=tr("flow {id}", id=m.flow_id), mono=True, css="small"
+            ),
             Cell(text=flow.destination.registrable_domain if flow else "—", mono=True),
             Cell(text=m.pi_type, sub=m.value_name),
-            Cell(text=f"{m.detector}, {m.confidence.value}"),
+            Cell(text=f"{m.detector}, {_word(_CONFIDENCE, m.confidence.value)}"),
             Cell(text=m.location, mono=True, css="small"),
             Cell(
-                text=chain, sub=f"bytes {m.offset}+{m.length}" if m.offset is not None else "", mono=True, css="small"
+                text=chain,
+                sub=tr("bytes {offset}+{length}", offset=m.offset, length=m.length) if m.offset is not None else "",
+                mono=True,
+                css="small",
             ),
             Cell(text=clip(m.excerpt, 120)[0], mono=True, css="small") if m.excerpt else na("—"),
         ),
@@ -80,12 +105,10 @@ def _hidden_row(u: UnobservableHost) -> Row:
     return Row(
         (
             Cell(text=u.host, mono=True),
-            Cell(text=_REASONS.get(u.reason, u.reason)),
+            Cell(text=tr(_REASONS[u.reason]) if u.reason in _REASONS else u.reason),
             Cell(text=str(u.count), css="num"),
             Cell(text=_clock(u.first_ts), css="small"),
-            Cell(badge=Badge(PARTY_LABELS.get(who.party, who.party), _PARTY_CSS.get(who.party, "b-muted")))
-            if who
-            else na("—"),
+            Cell(badge=_party_badge(who.party)) if who else na("—"),
         ),
         css="row-warn",
     )
@@ -96,16 +119,31 @@ def _facts(traffic: TrafficEvidence) -> tuple[Fact, ...]:
     verified = {True: "yes: an HTTPS request was decrypted", False: "no: TLS only failed", None: "unknown"}
     opaque = sum(1 for f in traffic.flows if f.opaque)
     return (
-        Fact("Source", Cell(text="appaudit capture run" if c.source == "capture" else "replayed .mitm file")),
-        Fact("Captured", Cell(text=f"{_clock(c.started)} → {_clock(c.ended)} ({c.ended - c.started:.0f} s)")),
-        Fact("Proxy", Cell(text=c.proxy or "—", sub=f"mitmproxy {c.mitmproxy_version}" if c.mitmproxy_version else "")),
-        Fact("CA certificate SHA-256", Cell(text=c.ca_sha256 or "unknown", mono=True, css="small")),
-        Fact("Interception verified", Cell(text=verified[c.interception_verified])),
-        Fact("Requests", Cell(text=f"{len(traffic.flows)} ({opaque} opaque)")),
-        Fact("PI matches", Cell(text=str(len(traffic.pi_matches)))),
         Fact(
-            "Device values looked for",
-            Cell(chips=c.profile_keys) if c.profile_keys else Cell(text="none (pattern detectors only)"),
+            tr("Source"), Cell(text=tr("appaudit capture run") if c.source == "capture" else tr("replayed .mitm file"))
+        ),
+        Fact(
+            tr("Captured"),
+            Cell(
+                text=tr(
+                    "{start} → {end} ({seconds} s)",
+                    start=_clock(c.started),
+                    end=_clock(c.ended),
+                    seconds=f"{c.ended - c.started:.0f}",
+                )
+            ),
+        ),
+        Fact(
+            tr("Proxy"),
+            Cell(text=c.proxy or "—", sub=f"mitmproxy {c.mitmproxy_version}" if c.mitmproxy_version else ""),
+        ),
+        Fact(tr("CA certificate SHA-256"), Cell(text=c.ca_sha256 or tr("unknown"), mono=True, css="small")),
+        Fact(tr("Interception verified"), Cell(text=tr(verified[c.interception_verified]))),
+        Fact(tr("Requests"), Cell(text=tr("{n} ({opaque} opaque)", n=len(traffic.flows), opaque=opaque))),
+        Fact(tr("PI matches"), Cell(text=str(len(traffic.pi_matches)))),
+        Fact(
+            tr("Device values looked for"),
+            Cell(chips=c.profile_keys) if c.profile_keys else Cell(text=tr("none (pattern detectors only)")),
         ),
     )
 
@@ -118,9 +156,9 @@ def traffic_section(bundle: EvidenceBundle, max_rows: int) -> Section:
     if traffic is None:
         return Section(
             id="traffic",
-            title="Captured traffic",
+            title=tr("Captured traffic"),
             availability=avail,
-            intro=("Run `appaudit capture`, drive the app, then `appaudit scan APP.apk --traffic RUN_DIR`.",),
+            intro=(tr("Run `appaudit capture`, drive the app, then `appaudit scan APP.apk --traffic RUN_DIR`."),),
         )
     names = sdk_names(bundle)
     notices = []
@@ -128,9 +166,11 @@ def traffic_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         notices.append(
             Notice(
                 "n-warn",
-                "Part of the traffic could not be seen",
-                "Hosts that refused the proxy's certificate, or connected and sent nothing, may carry PI. "
-                "No item is marked compliant on traffic that was not observed.",
+                tr("Part of the traffic could not be seen"),
+                tr(
+                    "Hosts that refused the proxy's certificate, or connected and sent nothing, may carry PI. "
+                    "No item is marked compliant on traffic that was not observed."
+                ),
             )
         )
     opaque = [f for f in traffic.flows if f.opaque and f.destination.third_party]
@@ -138,52 +178,60 @@ def traffic_section(bundle: EvidenceBundle, max_rows: int) -> Section:
         notices.append(
             Notice(
                 "n-warn",
-                f"{len(opaque)} opaque request body(ies) to third parties",
-                "Large high-entropy bodies no decoder could open: possibly encrypted PI, never counted as clean.",
-                items=tuple(f"{f.destination.host}: {f.request_bytes} bytes ({f.id})" for f in opaque[:20]),
+                tr("{n} opaque request body(ies) to third parties", n=len(opaque)),
+                tr("Large high-entropy bodies no decoder could open: possibly encrypted PI, never counted as clean."),
+                items=tuple(
+                    tr("{host}: {size} bytes ({id})", host=f.destination.host, size=f.request_bytes, id=f.id)
+                    for f in opaque[:20]
+                ),
             )
         )
     return Section(
         id="traffic",
-        title="Captured traffic",
+        title=tr("Captured traffic"),
         availability=avail,
         intro=(
-            "What the app sent through the capture proxy. Traffic proves transmission, not collection; "
-            "times are the host's clock, shared with the device runs.",
+            tr(
+                "What the app sent through the capture proxy. Traffic proves transmission, not collection; "
+                "times are the host's clock, shared with the device runs."
+            ),
         ),
         facts=_facts(traffic),
         notices=tuple(notices),
         tables=(
             table(
-                "Receivers",
-                (
-                    "Receiver",
-                    "Party",
-                    "Domains",
-                    "Requests",
-                    "With PI",
-                    "PI types",
-                    "PI sent",
-                    "Max/min",
-                    "Before consent",
+                tr("Receivers"),
+                tuple(
+                    tr(c)
+                    for c in (
+                        "Receiver",
+                        "Party",
+                        "Domains",
+                        "Requests",
+                        "With PI",
+                        "PI types",
+                        "PI sent",
+                        "Max/min",
+                        "Before consent",
+                    )
                 ),
                 [_vendor_row(v, names) for v in traffic.vendors],
-                "No request was captured.",
-                noun="receivers",
+                tr("No request was captured."),
+                noun=tr("receivers"),
             ),
             table(
-                "PI found in requests",
-                ("Time", "Request", "To", "PI", "Detector", "Where", "Encoding", "Excerpt"),
+                tr("PI found in requests"),
+                tuple(tr(c) for c in ("Time", "Request", "To", "PI", "Detector", "Where", "Encoding", "Excerpt")),
                 [_match_row(m, traffic, bundle) for m in traffic.pi_matches],
-                "No personal information was found in the captured requests.",
-                noun="matches",
+                tr("No personal information was found in the captured requests."),
+                noun=tr("matches"),
             ),
             table(
-                "Hosts the proxy could not see",
-                ("Host (SNI)", "Why", "Times", "First", "Receiver"),
+                tr("Hosts the proxy could not see"),
+                tuple(tr(c) for c in ("Host (SNI)", "Why", "Times", "First", "Receiver")),
                 [_hidden_row(u) for u in traffic.unobservable],
-                "Every TLS connection was intercepted.",
-                noun="hosts",
+                tr("Every TLS connection was intercepted."),
+                noun=tr("hosts"),
             ),
         ),
     )
