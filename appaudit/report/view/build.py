@@ -73,6 +73,7 @@ TEMPLATE_LABELS = (
     "Judged",
     "Decided by",
     "Finding",
+    "Machine finding",
     "Evidence",
     "What would assess it",
     "Entered by a person",
