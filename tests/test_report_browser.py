@@ -8,6 +8,7 @@ each is saved under build/test-artifacts/ (or $APPAUDIT_TEST_ARTIFACTS).
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -189,7 +190,7 @@ def test_structure_is_accessible(open_page, reports):
             assert img.get_attribute("alt")
         # Heading levels never skip (h2 -> h4 without an h3).
         levels = [int(t[1]) for t in body.locator("h1, h2, h3, h4, h5").evaluate_all("els => els.map(e => e.tagName)")]
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     # The skip link is the first thing Tab reaches after the language switch.
     page.click('label[for="lang-zh"]')
     page.keyboard.press("Tab")
