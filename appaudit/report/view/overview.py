@@ -154,7 +154,7 @@ def _scope(bundle: EvidenceBundle, check: CheckResult | None) -> tuple[ScopeEntr
     for source, parts in _SOURCE_PARTS.items():
         state = _part_state(bundle, parts)
         text, css = _STATE_BADGES[state]
-        detail = _source_detail(bundle, source, decided.get(source))
+        detail = _source_detail(bundle, source, decided.get(source) if state != "missing" else None)
         out.append(ScopeEntry(tr(SOURCE_LABELS[source]), Badge(tr(text), css), detail))
     assessments = sum(1 for r in check.results if r.source == "auditor") if check else 0
     out.append(
@@ -196,8 +196,12 @@ def _not_validated(bundle: EvidenceBundle, check: CheckResult | None) -> tuple[s
         if traffic.capture.interception_verified is not True:
             out.append(tr("HTTPS interception was not verified: encrypted traffic may have gone unseen."))
         if traffic.unobservable:
-            out.append(tr("{n} hosts could not be observed (certificate pinning or an untrusted CA).",
-                          n=len(traffic.unobservable)))  # fmt: skip
+            n = len(traffic.unobservable)
+            out.append(
+                tr("1 host could not be observed (certificate pinning or an untrusted CA).")
+                if n == 1
+                else tr("{n} hosts could not be observed (certificate pinning or an untrusted CA).", n=n)
+            )
     if bundle.policy is None:
         out.append(tr("No privacy-policy text was read: what the policy declares was not compared with the app."))
     out.append(tr("Code downloaded or decrypted at run time, reflection and native code can escape static analysis."))
