@@ -152,6 +152,7 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
             from appaudit.report.html import write_html
 
             report = out / "report.html"
+            (out / "report.pdf").unlink(missing_ok=True)  # never leave an old PDF beside a new report
             previous = request.review.previous if request.review else None
             write_html(bundle, report, check=verdicts, lang=request.report_lang, command_line=command_line(sys.argv),
                        previous=previous)  # fmt: skip

@@ -209,3 +209,40 @@ def test_print_media_hides_navigation_and_switch(open_page, reports):
     assert not page.locator('.l10n[data-lang="zh"] nav.toc').is_visible()
     assert page.locator('.l10n[data-lang="zh"] article[data-item="III.1"]').is_visible()
     s.assert_clean()
+
+
+# WCAG 2 contrast of every visible text element against its effective background, in the browser.
+_CONTRAST_JS = """
+(root) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  const opacity = (el) => { let o = 1; for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity); return o; };
+  const bad = [];
+  for (const el of root.querySelectorAll('*')) {
+    if (el.closest('svg')) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const s = getComputedStyle(el); if (s.visibility === 'hidden') continue;
+    const fg = parse(s.color); const bg = background(el); const a = fg[3] * opacity(el);
+    const mixed = [0, 1, 2].map((i) => fg[i] * a + bg[i] * (1 - a));
+    const [l1, l2] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 40)}"`);
+  }
+  return bad;
+}
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_text_has_readable_contrast(open_page, reports, lang):
+    s = open_page(reports["demo"] / "report.html", width=1366, height=900)
+    s.page.click(f'label[for="lang-{lang}"]')
+    body = s.page.locator(f'.l10n[data-lang="{lang}"]')
+    low = body.evaluate(_CONTRAST_JS)
+    assert not low, f"{len(low)} text elements below WCAG AA contrast:\n" + "\n".join(low[:25])

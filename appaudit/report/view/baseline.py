@@ -16,7 +16,7 @@ from appaudit.report.i18n import tr
 from appaudit.report.view.cells import clip, na
 from appaudit.report.view.model import Availability, Badge, Cell, Fact, Notice, Row, Section
 from appaudit.report.view.tables import TableMaker
-from appaudit.report.view.verdicts import SERIOUSNESS, anchor, verdict_badge, verdict_label
+from appaudit.report.view.verdicts import SERIOUSNESS, anchor, verdict_badge, verdict_css, verdict_label
 
 _KIND_LABELS = {
     "permission": "permission",
@@ -28,6 +28,7 @@ _KIND_LABELS = {
     "policy_url": "policy URL",
 }
 _DYNAMIC_PARTS = ("traffic", "device", "policy")
+_JUDGES_THE_CHANGE = frozenset({"II.2"})
 
 
 def baseline_section(
@@ -74,7 +75,8 @@ def baseline_section(
         intro=(tr("Compared with the previous release's evidence: {previous} → {current}.",
                   previous=diff.previous, current=diff.current),
                tr("Previous verdicts are re-evaluated from the previous evidence by this version's checks, so a "
-                  "change reflects the app, not a change in appaudit's rules.")),
+                  "change reflects the app, not a change in appaudit's rules. Machine verdicts are compared (an "
+                  "auditor's verdict is not a change in the app); II.2, which judges the change itself, is not.")),
         notices=tuple(notices),
         facts=_facts(diff),
         tables=tuple(tables),
@@ -115,18 +117,24 @@ def _verdict_rows(
     rows = []
     for r in check.results:
         old = before.get(r.item_id)
-        if old is None or old.verdict is r.verdict:
+        # II.2 judges the change itself (it reads this very diff): the previous release has no verdict of
+        # its own to compare. Auditor verdicts are compared by the machine verdict they replaced, so a
+        # person's judgement is never shown as a change in the app.
+        if old is None or r.item_id in _JUDGES_THE_CHANGE:
             continue
-        worse = SERIOUSNESS.index(r.verdict) < SERIOUSNESS.index(old.verdict)
+        now = r.machine_verdict if r.source == "auditor" and r.machine_verdict is not None else r.verdict
+        if old.verdict is now:
+            continue
+        worse = SERIOUSNESS.index(now) < SERIOUSNESS.index(old.verdict)
         rows.append(
             Row(
                 (
                     Cell(text=r.item_id, mono=True, sub=f"#{anchor(prefix, r.item_id)}"),
                     _old_cell(old),
-                    Cell(badge=verdict_badge(r)),
+                    Cell(badge=Badge(verdict_label(now), verdict_css(now))),
                     Cell(text=clip(r.summary, 300)[0]),
                 ),
-                css="row-bad" if worse and r.verdict in (Verdict.VIOLATION, Verdict.ERROR) else "",
+                css="row-bad" if worse and now in (Verdict.VIOLATION, Verdict.ERROR) else "",
             )
         )
     uneven = tuple(tr(name) for name in _DYNAMIC_PARTS if (bundle.part(name) is None) != (previous.part(name) is None))

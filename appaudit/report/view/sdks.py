@@ -56,7 +56,8 @@ def _disclosed_cell(h: SdkHit, bundle: EvidenceBundle) -> Cell:
     found = declared.get(h.sdk_id) or (declared.get(h.parent) if h.parent else None)
     if found is None:
         return Cell(badge=Badge(tr("not named"), "b-bad"))
-    return Cell(badge=Badge(tr("named"), "b-ok"), sub=clip(found.name, 80)[0], title=found.sentence)
+    sentence = policy.sentence(found.sentence)
+    return Cell(badge=Badge(tr("named"), "b-ok"), sub=clip(found.name, 80)[0], title=sentence.text if sentence else "")
 
 
 def _observed_cell(h: SdkHit, bundle: EvidenceBundle) -> Cell:
