@@ -67,7 +67,8 @@ def test_invoke_edges_equal_androguard_xrefs(apk: Path, androguard_analyses) -> 
     assert ours.keys() == theirs.keys()
     for key in ours:
         assert ours[key] == theirs[key], key
-    assert sum(len(c) for c in ours.values()) > 10  # the comparison covered real calls
+    # The comparison covered real calls (the hostile-strings app is tiny on purpose: its attack is its strings).
+    assert sum(len(c) for c in ours.values()) > (5 if apk.name == "hostile-strings.apk" else 10)
 
 
 @pytest.mark.parametrize("apk", APKS, ids=lambda p: p.name)
