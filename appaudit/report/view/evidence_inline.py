@@ -47,7 +47,9 @@ from appaudit.report.i18n import pick, tr
 from appaudit.report.view.cells import capped, clip, human_size, na
 from appaudit.report.view.images import embed_image, locate_artifact, read_artifact
 from appaudit.report.view.model import Badge, Cell, Fact, Highlight, InlineEvidence, UiStep
+from appaudit.report.view.sdks import usage_label
 from appaudit.report.view.smali import java_class, shorten_ref
+from appaudit.report.view.startup import entry_kind_label, finding_kind_label
 from appaudit.report.view.wireframe import selector_label, wireframe_figure
 from appaudit.traffic.pi.limits import EXCERPT_CHARS
 
@@ -100,25 +102,6 @@ TAP_EVENTS = frozenset({TAP, CONSENT_AGREE, CONSENT_REFUSE})
 RUN_KEY_EVENTS = frozenset(
     {CONSENT_PROMPT, CONSENT_AGREE, CONSENT_REFUSE, PERMISSION_PROMPT, PERMISSION_ANSWER, MAIN_REACHED, APP_EXIT}
 )
-ENTRY_KIND = {
-    "application_init": "Application constructor",
-    "provider_init": "ContentProvider constructor",
-    "androidx_startup_initializer": "androidx.startup Initializer.create",
-    "application_attach": "Application.attachBaseContext",
-    "application_oncreate": "Application.onCreate",
-    "provider_oncreate": "ContentProvider.onCreate",
-    "static_initializer": "Static initialiser (<clinit>)",
-    "launcher_oncreate": "Launcher Activity.onCreate",
-}
-FINDING_KIND = {"sensitive_api": "Sensitive API", "sdk_init": "SDK initialisation", "sdk_call": "Call into SDK code"}
-SDK_USAGE = {
-    "embedded": "embedded, never called",
-    "reachable": "reachable from app code",
-    "initialised_at_startup": "initialised at start-up, no consent check",
-    "initialised_at_startup_guarded": "initialised at start-up behind a consent check",
-    "initialised_later": "initialised later (not at start-up)",
-    "not_assessed": "usage not assessed",
-}
 UNOBSERVABLE_REASON = {
     "tls_failed": "TLS handshake failed: the CA is not trusted or the certificate is pinned",
     "no_request_after_tls": "no request after the TLS handshake: pinned after the handshake",
@@ -322,17 +305,14 @@ def _startup_finding(ctx: _Context, ref: EvidenceRef, idx: list[int]) -> InlineE
             tr("Entry point"),
             Cell(
                 text=shorten_ref(str(entry.method)).member,
-                sub=tr(ENTRY_KIND.get(entry.kind, entry.kind))
-                + (f" · {java_class(entry.component)}" if entry.component else ""),
+                sub=entry_kind_label(entry.kind) + (f" · {java_class(entry.component)}" if entry.component else ""),
                 title=str(entry.method),
                 mono=True,
             ),
         ),
         Fact(
             tr("Target"),
-            Cell(
-                text=f.target, sub=tr(FINDING_KIND.get(f.kind, f.kind)), title=f.chain[-1] if f.chain else "", mono=True
-            ),
+            Cell(text=f.target, sub=finding_kind_label(f.kind), title=f.chain[-1] if f.chain else "", mono=True),
         ),
         Fact(tr("Personal information"), _chips(f.pi_types, tr("none named"))),
         _guard_fact(f),
@@ -402,7 +382,7 @@ def _entry_point(ctx: _Context, ref: EvidenceRef, idx: list[int]) -> InlineEvide
     if e is None:
         return None
     facts = [
-        Fact(tr("Kind"), Cell(text=tr(ENTRY_KIND.get(e.kind, e.kind)))),
+        Fact(tr("Kind"), Cell(text=entry_kind_label(e.kind))),
         Fact(tr("Method"), _member(str(e.method))),
     ]
     if e.component:
@@ -422,7 +402,7 @@ def _sdk(ctx: _Context, ref: EvidenceRef, idx: list[int]) -> InlineEvidence | No
         Fact(tr("SDK"), Cell(text=s.name, sub=s.name_zh or "", title=s.sdk_id)),
         Fact(tr("Vendor"), Cell(text=s.vendor) if s.vendor else na(tr("not known"))),
         Fact(tr("Categories"), _chips(s.categories, tr("none"))),
-        Fact(tr("Usage"), Cell(text=tr(SDK_USAGE.get(s.usage, s.usage)), items=tuple(s.usage_evidence[:3]))),
+        Fact(tr("Usage"), Cell(text=usage_label(s.usage), items=tuple(s.usage_evidence[:3]))),
         Fact(
             tr("Detection"),
             Cell(

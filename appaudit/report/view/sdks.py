@@ -42,6 +42,11 @@ _USAGE = {
 }
 
 
+def usage_label(usage: str) -> str:
+    """How the app uses an SDK, in words (the usage value itself when it is not a known one)."""
+    return tr(_USAGE[usage][0]) if usage in _USAGE else usage
+
+
 def _usage_cell(h: SdkHit) -> Cell:
     label, css, _rank = _USAGE.get(h.usage, (h.usage, "b-muted", 9))
     return Cell(badge=Badge(tr(label), css, title=h.usage), items=h.usage_evidence[:2], mono=True, css="small")
