@@ -492,8 +492,14 @@ def test_resolve_all_caps_and_keeps_figure_ids_unique(demo) -> None:
 
 
 def test_every_label_table_entry_is_translated() -> None:
-    tables = (inline.PARTY, inline.SCREEN_KIND, inline.EVENT_KIND, inline.UNOBSERVABLE_REASON, inline.DETECTOR,
-              inline.HINT_LISTS)  # fmt: skip  (entry, finding and usage labels belong to startup.py / sdks.py)
+    tables = (
+        inline.PARTY,
+        inline.SCREEN_KIND,
+        inline.EVENT_KIND,
+        inline.UNOBSERVABLE_REASON,
+        inline.DETECTOR,
+        inline.HINT_LISTS,
+    )  # fmt: skip  (entry, finding and usage labels belong to startup.py / sdks.py)
     labels = [v for t in tables for v in t.values()]
     labels += [v[0] for v in inline.PHASE.values()] + [v[0] for v in inline.PART_STATUS.values()]
     missing = [label for label in labels if label not in catalog()]

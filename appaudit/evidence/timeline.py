@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from appaudit.evidence.device import CONSENT_AGREE, CONSENT_REFUSE, SCREEN, DeviceEvidence, DeviceRun
+from appaudit.evidence.device import CONSENT_AGREE, CONSENT_REFUSE, SCREEN, DeviceEvidence, DeviceRun, UiEvent
 
 
 class Phase(StrEnum):
@@ -36,6 +36,11 @@ def run_at(device: DeviceEvidence | None, ts: float) -> tuple[int, DeviceRun] | 
     return next(((i, r) for i, r in enumerate(device.runs) if r.started <= ts <= r.ended), None)
 
 
+def settled_at(run: DeviceRun, action: UiEvent) -> UiEvent | None:
+    """The first changed screen after a consent tap: where the ambiguous window after ``action`` ends."""
+    return next((e for e in run.events if e.kind == SCREEN and e.ts > action.ts), None)
+
+
 def phase_in_run(run: DeviceRun, ts: float) -> Phase:
     """The phase of ``ts`` inside ``run`` (the caller checked that ``ts`` lies in the run)."""
     actions = [e for e in run.events if e.kind in (CONSENT_AGREE, CONSENT_REFUSE)]
@@ -43,8 +48,8 @@ def phase_in_run(run: DeviceRun, ts: float) -> Phase:
         # Nothing answered yet. Only a fresh install guarantees no consent from an earlier run.
         return Phase.BEFORE_CONSENT if run.fresh_install else Phase.UNKNOWN
     action = max((a for a in actions if a.ts <= ts), key=lambda a: a.ts)
-    settled = next((e.ts for e in run.events if e.kind == SCREEN and e.ts > action.ts), None)
-    if settled is None or ts < settled:
+    settled = settled_at(run, action)
+    if settled is None or ts < settled.ts:
         return Phase.AMBIGUOUS
     return Phase.AFTER_CONSENT if action.kind == CONSENT_AGREE else Phase.AFTER_REFUSAL
 

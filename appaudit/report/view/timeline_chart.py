@@ -23,13 +23,11 @@ from appaudit.evidence.device import (
     CONSENT_REFUSE,
     MAIN_REACHED,
     PERMISSION_PROMPT,
-    SCREEN,
     DeviceEvidence,
     DeviceRun,
-    UiEvent,
 )
 from appaudit.evidence.model import EvidenceBundle
-from appaudit.evidence.timeline import Phase, place
+from appaudit.evidence.timeline import Phase, place, settled_at
 from appaudit.evidence.traffic import Flow, TrafficEvidence
 from appaudit.report.i18n import tr
 from appaudit.report.view.figure import Figure, LegendEntry, Shape, shape
@@ -329,11 +327,6 @@ def _binned_marks(points: list[_Point], window: _Window, y: float, lane: _Lane) 
     return shapes
 
 
-def _settled(run: DeviceRun, action: UiEvent) -> UiEvent | None:
-    """The first changed screen after a consent tap: where the ambiguous window ends (as in ``phase_in_run``)."""
-    return next((e for e in run.events if e.kind == SCREEN and e.ts > action.ts), None)
-
-
 @dataclass(frozen=True)
 class _Line:
     ts: float
@@ -364,7 +357,7 @@ def _event_lines(run: DeviceRun) -> list[_Line]:
                     + (f": {detail}" if detail else ""),
                 )
             )
-            settled = _settled(run, e)
+            settled = settled_at(run, e)
             if settled is not None:
                 lines.append(
                     _Line(
@@ -484,7 +477,7 @@ def _regions(run: DeviceRun, window: _Window, top: float, bottom: float) -> list
             )
         )
     for action in actions:
-        settled = _settled(run, action)
+        settled = settled_at(run, action)
         x0, x1 = window.x(action.ts), window.x(settled.ts if settled else run.ended)
         shapes.append(
             shape(
@@ -592,7 +585,7 @@ def _description(points: list[_Point], window: _Window, run: DeviceRun | None, n
             if event.kind == CONSENT_AGREE
             else tr("Consent refused (refuse tapped) at {seconds} s.", seconds=at)
         )
-        settled = _settled(run, event)
+        settled = settled_at(run, event)
         if settled is not None:
             sentences.append(
                 tr("The next screen appeared at {seconds} s.", seconds=seconds(settled.ts - run.started, 1))
