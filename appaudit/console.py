@@ -119,6 +119,9 @@ class Console:
         table.add_row("Evidence", Text(str(evidence)))
         if report:
             table.add_row("Report", Text(str(report)))
+            pdf = report.with_suffix(".pdf")
+            if pdf.is_file():
+                table.add_row("PDF", Text(str(pdf)))
         self._err.print(table)
 
 

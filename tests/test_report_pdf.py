@@ -136,6 +136,17 @@ def test_chromium_gets_a_fresh_profile_no_network_and_the_file_url(tmp_path, rep
     assert target.parent == out_dir and target.name != "report.pdf", "must print to a temporary name first"
 
 
+def test_the_pdf_is_readable_like_any_file_the_user_writes(tmp_path, report_html):
+    """mkstemp's private 0600 must not survive: the PDF is handed to a client like the HTML."""
+    chrome = fake_browser(tmp_path, WRITES_A_PDF)
+    old = os.umask(0o022)
+    try:
+        render_pdf(report_html, tmp_path / "report.pdf", browser=str(chrome))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.pdf").stat().st_mode) == 0o644
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -96,6 +96,9 @@ def render_pdf(html_path: Path, pdf_path: Path, *, browser: str | None = None, t
     try:
         _print(binary, html_path.resolve().as_uri(), tmp, timeout)
         _check_pdf(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # mkstemp made it private; the PDF is a file to hand over, like the HTML
         tmp.replace(pdf_path)
     finally:
         tmp.unlink(missing_ok=True)
