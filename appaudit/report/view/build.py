@@ -34,6 +34,7 @@ from appaudit.report.view.startup import startup_section
 from appaudit.report.view.tables import DEFAULT_MAX_ROWS
 from appaudit.report.view.timeline_chart import timeline_figures
 from appaudit.report.view.traffic import traffic_section
+from appaudit.report.view.verdicts import verdict_meanings
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ TEMPLATE_LABELS = (
     "Decided by",
     "Finding",
     "Machine finding",
+    "What the verdicts mean",
     "Evidence",
     "What would assess it",
     "Entered by a person",
@@ -161,6 +163,7 @@ def build_language_view(
         )
         if check is not None
         else tr("No item of the Determination Rules was evaluated for this report."),
+        verdict_meanings=verdict_meanings(),
         sections=sections,
         nav=tuple(nav),
         kind=_report_kind(bundle),

@@ -314,6 +314,7 @@ class LanguageView:
     figures_note: str
     categories: tuple[CategoryView, ...]
     items_note: str
+    verdict_meanings: tuple[tuple[Badge, str], ...]  # the legend of the six verdicts
     sections: tuple[Section, ...]  # evidence sections, the baseline and the appendix, in page order
     nav: tuple[NavItem, ...]
     kind: str

@@ -29,6 +29,25 @@ SOURCE_LABELS = {
 }
 
 
+# What each verdict means, for the reader of the report (English message ids).
+VERDICT_MEANINGS: tuple[tuple[Verdict, str], ...] = (
+    (Verdict.VIOLATION, "The evidence shows the behaviour the item describes; the evidence is cited."),
+    (Verdict.PASS, "The evidence needed to decide the item was collected and shows no such behaviour."),
+    (Verdict.NEEDS_REVIEW, "appaudit found something concrete for a person to judge; it is not a decision."),
+    (
+        Verdict.INCONCLUSIVE,
+        "The evidence was collected but cannot settle the item (a search cut short, traffic that could not be read).",
+    ),
+    (Verdict.NOT_ASSESSED, "The evidence this item needs was not collected in this run; it never counts as a pass."),
+    (Verdict.ERROR, "appaudit's check failed on this item; the failure says nothing about the app."),
+)
+
+
+def verdict_meanings() -> tuple[tuple[Badge, str], ...]:
+    """Each verdict's badge with its meaning, in the current language."""
+    return tuple((Badge(verdict_label(v), verdict_css(v)), tr(text)) for v, text in VERDICT_MEANINGS)
+
+
 def verdict_label(verdict: Verdict) -> str:
     return tr(_SHOWN[verdict][0])
 
