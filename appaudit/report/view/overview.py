@@ -175,9 +175,11 @@ def _source_detail(bundle: EvidenceBundle, source: str, decided: int | None) -> 
         runs = ", ".join(r.id for r in bundle.device.runs)
         parts.append(tr("runs {runs} on {driver} device", runs=runs or "—", driver=bundle.device.device.driver))
     if source == "policy" and bundle.policy is not None:
-        parts.append(tr("{n} documents read", n=len(bundle.policy.documents)))
+        n = len(bundle.policy.documents)
+        parts.append(tr("1 document read") if n == 1 else tr("{n} documents read", n=n))
     if decided is not None:
-        parts.append(tr("{n} decided items rest on it", n=decided))
+        one = decided == 1
+        parts.append(tr("1 decided item rests on it") if one else tr("{n} decided items rest on it", n=decided))
     return " · ".join(parts)
 
 
