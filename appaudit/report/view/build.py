@@ -75,6 +75,7 @@ TEMPLATE_LABELS = (
     "Decided by",
     "Finding",
     "Machine finding",
+    "Conclusion",
     "What the verdicts mean",
     "Evidence",
     "What would assess it",

@@ -9,9 +9,10 @@ from appaudit.checker.model import CheckResult, ItemResult, Verdict
 from appaudit.checker.score import sources_of
 from appaudit.checks.catalog import CatalogItem, load_catalog
 from appaudit.evidence.model import EvidenceBundle
-from appaudit.report.i18n import pick, tr
+from appaudit.report.i18n import current, pick, tr
 from appaudit.report.view.evidence_inline import resolve_all
 from appaudit.report.view.model import CategoryView, Cell, Fact, ItemView, Notice, VerdictCount
+from appaudit.report.view.statements import statement
 from appaudit.report.view.verdicts import (
     LEVEL_LABELS,
     SERIOUSNESS,
@@ -96,6 +97,7 @@ def _item_view(
         confidence=confidence_label(r.confidence),
         level=tr(LEVEL_LABELS.get(item.level, item.level)),
         decided_by=tuple(tr(SOURCE_LABELS.get(s, s)) for s in sources),
+        statement=statement(r.item_id, r.verdict.value, current()),
         summary=summary,
         evidence=evidence,
         more_evidence=more,

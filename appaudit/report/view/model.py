@@ -233,6 +233,7 @@ class ItemView:
     confidence: str
     level: str  # automation level, in words
     decided_by: tuple[str, ...]  # evidence sources the verdict rests on ("traffic", "ui", ...)
+    statement: str  # what the verdict concludes for this item, in the report's language
     summary: str  # the machine's finding (English from the checks), or the auditor's note
     evidence: tuple[InlineEvidence, ...]
     more_evidence: str  # "+ 12 more references in verdicts.json", or ""
