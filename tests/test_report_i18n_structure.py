@@ -169,3 +169,17 @@ def test_demo_report_in_chinese_has_no_untranslated_message(app, with_check):
     missing = sorted(i18n.untranslated())
     assert not missing, f"{len(missing)} untranslated message(s):\n" + "\n".join(repr(m) for m in missing)
     assert 'lang="zh-CN"' in html
+
+
+def test_the_checks_fixed_needs_lines_are_translated() -> None:
+    """Every fixed ``needs`` line the checks can give (the module constants and their fixed variants)."""
+    from appaudit.checks import logic
+    from appaudit.report.i18n import language, tr_known
+
+    fixed = [logic.TRAFFIC, logic.DEVICE, logic.REFUSE_RUN, logic.POLICY, logic.AUDITOR, logic.BASELINE, logic.UPGRADE]
+    with language("zh"):
+        for line in fixed:
+            assert tr_known(line) != line, line
+        assert tr_known("a static scan with a working startup part") == "a static scan with a working startup part"
+    with language("en"):
+        assert tr_known(logic.TRAFFIC) == logic.TRAFFIC

@@ -9,7 +9,7 @@ from appaudit.checker.model import CheckResult, ItemResult, Verdict
 from appaudit.checker.score import sources_of
 from appaudit.checks.catalog import CatalogItem, load_catalog
 from appaudit.evidence.model import EvidenceBundle
-from appaudit.report.i18n import current, pick, tr
+from appaudit.report.i18n import current, pick, tr, tr_known
 from appaudit.report.view.evidence_inline import resolve_all
 from appaudit.report.view.model import CategoryView, Cell, Fact, ItemView, Notice, VerdictCount
 from appaudit.report.view.statements import statement
@@ -101,7 +101,7 @@ def _item_view(
         summary=summary,
         evidence=evidence,
         more_evidence=more,
-        needs=r.needs,
+        needs=tuple(tr_known(n) for n in r.needs),
         auditor=auditor,
         suppressed=suppressed,
         css=f"item v-{r.verdict.value}",
