@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from appaudit.commands.run import DeviceRequest
     from appaudit.console import Console
     from appaudit.evidence.model import EvidenceBundle
+    from appaudit.knowledge.sdk_db import SdkDatabase
     from appaudit.traffic.profile import DeviceProfile
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -116,30 +117,30 @@ def _scan_and_write(console: Console, request: ScanRequest) -> int:
     from appaudit.checker.run import ReviewInputs, evaluate_reviewed
     from appaudit.commands.check import exit_code_for
     from appaudit.evidence import codec
+    from appaudit.knowledge.user_db import load_with_user_databases
     from appaudit.pipeline import scan_apk
 
     with console.progress() as step:
         result = scan_apk(request.apk, sdk_db_paths=request.sdk_dbs, progress=step, on_note=console.warn)
         bundle = result.bundle
+        # The same database the scan used (cached when built-in only; its override notes were shown once).
+        sdk_db = load_with_user_databases(request.sdk_dbs)
+        out = request.output or _default_output(
+            bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
+        )
         if request.traffic is not None:
             step("Reading the captured traffic")
-            bundle = _with_traffic(bundle, request, step)
+            bundle = _with_traffic(bundle, request, step, sdk_db)
         if request.device is None:
-            bundle = _with_policy(bundle, request, step)
-        if request.device is not None:
+            bundle = _with_policy(bundle, request, step, sdk_db)
+        else:
             from appaudit.commands.run import attach_device_runs
 
-            out = request.output or _default_output(
-                bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
-            )
             bundle = attach_device_runs(
                 bundle, request.device, request.apk, out, step, profile_path=request.device_profile_path,
                 first_party=request.first_party, sdk_dbs=tuple(request.sdk_dbs),
             )  # fmt: skip
-            bundle = _with_policy(bundle, request, step, flows_file=out / "capture" / "flows.mitm")
-        out = request.output or _default_output(
-            bundle.app.package if bundle.app else None, bundle.app.version_name if bundle.app else None
-        )
+            bundle = _with_policy(bundle, request, step, sdk_db, flows_file=out / "capture" / "flows.mitm")
         step("Writing evidence and report")
         out.mkdir(parents=True, exist_ok=True)
         codec.write(bundle, out / "evidence.json")
@@ -189,13 +190,16 @@ MAX_FETCHED_POLICY_URLS = 3
 
 
 def _with_policy(
-    bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None], flows_file: Path | None = None
+    bundle: EvidenceBundle,
+    request: ScanRequest,
+    step: Callable[[str], None],
+    sdk_db: SdkDatabase,
+    flows_file: Path | None = None,
 ) -> EvidenceBundle:
     """Analyse the privacy policy: bundled in the APK, given with --policy, or loaded in the traffic.
 
     Without any document the policy part is not added: the items that need the text stay not assessed.
     """
-    from appaudit.knowledge.user_db import load_with_user_databases
     from appaudit.policy.build import add_policy, build_policy
     from appaudit.policy.sources import collect
     from appaudit.traffic import layout
@@ -211,18 +215,18 @@ def _with_policy(
     if not sources and not errors:
         return bundle
     step("Analysing the privacy policy")
-    evidence, status = build_policy(sources, errors, load_with_user_databases(request.sdk_dbs))
+    evidence, status = build_policy(sources, errors, sdk_db)
     return add_policy(bundle, evidence, status)
 
 
-def _with_traffic(bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None]) -> EvidenceBundle:
+def _with_traffic(
+    bundle: EvidenceBundle, request: ScanRequest, step: Callable[[str], None], sdk_db: SdkDatabase
+) -> EvidenceBundle:
     """Merge the capture in ``request.traffic`` into ``bundle``: flows, PI matches, attribution."""
-    from appaudit.knowledge.user_db import load_with_user_databases
     from appaudit.traffic.attribution import build_attributor
     from appaudit.traffic.merge import add_traffic, load_traffic
 
     assert request.traffic is not None
-    sdk_db = load_with_user_databases(request.sdk_dbs)
     attributor = build_attributor(bundle, sdk_db, request.first_party)
     load = load_traffic(
         request.traffic, profile=request.profile, attributor=attributor, device=bundle.device, progress=step

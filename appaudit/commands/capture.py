@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from appaudit.device.adb_ca import APEX_CACERTS, SYSTEM_CACERTS
 from appaudit.errors import AppauditError, ExitCode
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EMULATOR_HOST_LOOPBACK = "10.0.2.2"  # the host's 127.0.0.1 as seen from inside an Android emulator
-APEX_CACERTS = "/apex/com.android.conscrypt/cacerts"
-SYSTEM_CACERTS = "/system/etc/security/cacerts"
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)

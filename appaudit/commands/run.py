@@ -160,7 +160,7 @@ def run(
     """
     from appaudit.cli import ScanRequest, run_scan
 
-    if (serial is None) == (scenario is None) and scenario is not None:
+    if serial is not None and scenario is not None:
         raise click.UsageError("give either --device SERIAL or --scenario FILE, not both")
     device = DeviceRequest(
         serial, scenario, _runs(runs), dwell, observe, proxy_host, search_seconds, quiet=quiet, poll=min(0.5, quiet / 3)

@@ -37,7 +37,6 @@ class Observation:
     hierarchy: Hierarchy
     analysis: ScreenAnalysis
     screen_id: str
-    changed: bool  # the canonical state differs from the previous observation's
 
 
 @dataclass
@@ -54,7 +53,6 @@ class Recorder:
     events: list[UiEvent] = field(default_factory=list)
     screens: dict[str, Screen] = field(default_factory=dict)
     last_screen: str | None = None
-    last_kind: str | None = None
     dump_failures: int = 0
     started: float = 0.0
 
@@ -75,7 +73,9 @@ class Recorder:
                 raw = self.driver.dump_hierarchy()
                 hierarchy = parse_dump(raw)
                 break
-            except DumpError:
+            except DumpError as exc:
+                if not exc.retryable:  # a refused or malformed dump does not get better by asking again
+                    break
                 if attempt + 1 < DUMP_RETRIES:
                     time.sleep(RETRY_PAUSE)
         seen_at = self.clock()  # the end of the dump: when the state was known to be on screen
@@ -84,17 +84,16 @@ class Recorder:
             return None
         analysis = analyse(hierarchy, self.package)
         sid = state_id(hierarchy)
-        changed = sid != self.last_screen
         if sid not in self.screens:
             self.screens[sid] = self._keep(sid, raw, analysis)
-        if changed:
+        if sid != self.last_screen:
             self.event(SCREEN, sid, analysis.kind, ts=seen_at)
             if analysis.kind == "consent_prompt":  # a new prompt, or a re-prompt replacing the last one
                 self.event(CONSENT_PROMPT, sid, ts=seen_at)
             if analysis.kind == "permission_dialog":
                 self.event(PERMISSION_PROMPT, sid, ", ".join(analysis.permissions), ts=seen_at)
-            self.last_screen, self.last_kind = sid, analysis.kind
-        return Observation(hierarchy, analysis, sid, changed)
+            self.last_screen = sid
+        return Observation(hierarchy, analysis, sid)
 
     def _keep(self, sid: str, raw: str, analysis: ScreenAnalysis) -> Screen:
         """Keep the dump exactly as the device gave it, and a screenshot, for the reader to check."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from appaudit.device.driver import DeviceDriver
 from appaudit.device.recorder import Observation, Recorder
 from appaudit.device.ui.classify import looks_like_main
+from appaudit.device.ui.lexicon import load_ui_lexicon
 from appaudit.device.ui.selectors import Selector, selector_for, tap_point
 from appaudit.evidence.device import (
     APP_EXIT,
@@ -50,10 +51,6 @@ ONBOARDING_LABELS = (
     "Next",
     "Start",
 )
-# Windows of these packages sit on top of the app on its behalf (runtime permission dialogs).
-SYSTEM_DIALOG_PACKAGES = frozenset(
-    {"com.android.permissioncontroller", "com.google.android.permissioncontroller", "com.android.packageinstaller"}
-)
 CAUSE_WINDOW = 3.0  # seconds: leaving the app this soon after a driver action is that action's doing
 MAX_REPROMPTS = 3  # refusals sent in one refuse run before giving up (the count itself is the evidence)
 
@@ -75,6 +72,7 @@ class RunContext:
     def __init__(self, driver: DeviceDriver, settings: RunSettings, recorder: Recorder) -> None:
         self.driver, self.settings, self.rec = driver, settings, recorder
         self.last: Observation | None = None
+        self._running = False  # the app was launched and has not left the foreground since
 
     # ----------------------------------------------------------------- watching
 
@@ -113,17 +111,16 @@ class RunContext:
         the driver's own actions (a link that opens a browser) is navigation, recorded as ``background``;
         leaving on its own is ``app_exit``, the event item IV.2 reads.
         """
-        current = self.driver.current_package()
-        if current is None or current == self.settings.package or current in SYSTEM_DIALOG_PACKAGES:
-            return
         if not self._running:
+            return
+        current = self.driver.current_package()
+        # Windows of the permission controller sit on top of the app on its behalf (ui_lexicon.yaml).
+        if current is None or current == self.settings.package or current in load_ui_lexicon().permission_packages:
             return
         last = next((e for e in reversed(self.rec.events) if e.kind not in (SCREEN,)), None)
         caused = last is not None and last.kind in (TAP, SWIPE, BACK) and self.rec.clock() - last.ts < CAUSE_WINDOW
         self.rec.event(BACKGROUND if caused else APP_EXIT, detail=f"foreground: {current}")
         self._running = False
-
-    _running = False
 
     # ----------------------------------------------------------------- acting
 

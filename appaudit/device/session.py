@@ -20,7 +20,7 @@ from appaudit.device.policy_search import SearchBudget, search_policy
 from appaudit.device.runs import RunContext, RunSettings, perform
 from appaudit.evidence.device import DeviceEvidence, DeviceRun
 from appaudit.evidence.model import EvidenceBundle, PartStatus, Status
-from appaudit.policy.sources import POLICY_URL
+from appaudit.policy.sources import looks_like_policy_url
 from appaudit.traffic import layout
 
 PROBE_HOST = "probe.appaudit.invalid"  # never resolves: the probe is answered or failed by the proxy itself
@@ -75,7 +75,7 @@ def _policy_url_seen(capture_dir: Path) -> Callable[[float], str | None]:
                 continue
             if event.get("type") == layout.FLOW and float(event.get("ts") or 0) >= since:
                 url = str(event.get("url") or "")
-                if POLICY_URL.search(url):
+                if looks_like_policy_url(url):
                     return url
         return None
 
@@ -125,7 +125,8 @@ def run_device_session(
         validated.append(f"proxy CA installed on the device ({ca_method}); CA SHA-256 {capture.ca.sha256}")
         probe = f"https://{PROBE_HOST}/interception-check/{uuid.uuid4().hex}"
         driver.open_url(probe)
-        if _wait_for_url(capture_dir, probe, PROBE_TIMEOUT):
+        probe_seen = _wait_for_url(capture_dir, probe, PROBE_TIMEOUT)
+        if probe_seen:
             validated.append(f"interception: the HTTPS probe {probe} opened on the device was decrypted")
         else:
             not_validated.append(
@@ -145,7 +146,7 @@ def run_device_session(
             runs.append(run)
         driver.clear_proxy()
     info = replace(driver.info(), ca_install=ca_method)
-    if info.serial and info.driver == "simulated":
+    if info.driver == "simulated":
         not_validated.append(
             "simulated device: screens and traffic come from a scenario file, not from the app itself; "
             "the run logic, the proxy and the evidence are the production ones"
@@ -155,15 +156,9 @@ def run_device_session(
     profile = _profile(driver, package, profile_path, seeded)
     attributor = build_attributor(bundle, load_with_user_databases(sdk_db_paths), first_party)
     load = load_traffic(capture_dir, profile=profile, attributor=attributor, device=device)
-    probe_seen = any(v.startswith("interception: the HTTPS probe") for v in validated)
-    if not probe_seen and load.traffic.capture.interception_verified is not True:
-        load = replace(
-            load, traffic=replace(load.traffic, capture=replace(load.traffic.capture, interception_verified=False))
-        )
-    elif probe_seen:
-        load = replace(
-            load, traffic=replace(load.traffic, capture=replace(load.traffic.capture, interception_verified=True))
-        )
+    verified = probe_seen or load.traffic.capture.interception_verified is True
+    capture_info = replace(load.traffic.capture, interception_verified=verified)
+    load = replace(load, traffic=replace(load.traffic, capture=capture_info))
     parts = (*(p for p in bundle.parts if p.name != "device"), PartStatus("device", Status.OK, note=_note(runs)))
     merged = add_traffic(replace(bundle, parts=parts, device=device), load)
     return SessionResult(merged, capture_dir)

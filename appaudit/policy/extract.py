@@ -2,8 +2,8 @@
 
 Every document is kept in ``documents``; extraction reads only those that are privacy policies. The
 readability of each policy (item II.4) and the parser's notes go into ``PolicyEvidence.note``, one
-"; "-separated part each. Not extracted: forced consent for "改善服务/提升用户体验" purposes (IV.5)
-and back-end sharing disclosures (V.2), which need more than keyword cues to read reliably.
+"; "-separated part each. Statements a reviewer needs quoted (collection justified by service
+improvement (IV.5), back-end sharing (V.2), conditions on rights (VI.2)) are found by ``rights.py``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from appaudit.knowledge.pi_types import load_pi_taxonomy
 
 DATA_FILE = "policy_lexicon.yaml"
 RIGHT_KINDS = ("withdraw", "correct", "delete", "cancel_account", "targeting_opt_out", "complaint")
-# Statements the reviewer of an assisted or manual item needs quoted (not rights; see disclosures.py).
+# Statements the reviewer of an assisted or manual item needs quoted (not rights; found by rights.py).
 DISCLOSURE_KINDS = ("improvement_purpose", "backend_sharing", "rights_condition")
 COLUMN_ROLES = ("pi", "purpose", "function", "vendor", "name", "link")  # precedence order
 _ASCII_TERM = re.compile(r"^[A-Za-z0-9 _\-]+$")

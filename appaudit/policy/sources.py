@@ -7,6 +7,7 @@ link-local address, so a hostile policy link cannot make appaudit probe the audi
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -19,12 +20,11 @@ from pathlib import Path
 
 from appaudit.errors import InputError
 from appaudit.evidence.model import EvidenceBundle, PartError
+from appaudit.static.policy_hints import load_policy_keywords
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
 MAX_REDIRECTS = 3
-# A URL that looks like a policy page (used to pick policy pages out of the captured traffic).
-POLICY_URL = re.compile(r"privacy|policy|yinsi|agreement|protocol|隐私", re.IGNORECASE)
 TEXT_TYPES = ("text/html", "text/plain", "application/xhtml")
 
 
@@ -124,10 +124,20 @@ def fetch_url(url: str, *, timeout: float = FETCH_TIMEOUT, allow_private: bool =
     return PolicySource(data[:MAX_DOCUMENT_BYTES], "url", url, kind, note)
 
 
+@functools.cache
+def _policy_url_pattern() -> re.Pattern[str]:
+    words = (*load_policy_keywords().policy_url_words, "隐私")  # the static hints' URL words, and the word itself
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def looks_like_policy_url(url: str) -> bool:
+    """Whether ``url`` looks like a policy page (picks policy pages out of the captured traffic)."""
+    return bool(_policy_url_pattern().search(url))
+
+
 def from_traffic(flows_file: Path) -> tuple[list[PolicySource], list[PartError]]:
     """Policy pages the app loaded during a capture: text responses to policy-like URLs."""
     from mitmproxy import http, io
-    from mitmproxy.exceptions import FlowReadException
 
     found: list[PolicySource] = []
     errors: list[PartError] = []
@@ -143,14 +153,15 @@ def from_traffic(flows_file: Path) -> tuple[list[PolicySource], list[PartError]]
                     continue
                 url = flow.request.pretty_url
                 kind = flow.response.headers.get("content-type", "")
-                if url in seen or not POLICY_URL.search(url) or not kind.startswith(TEXT_TYPES):
+                if url in seen or not looks_like_policy_url(url) or not kind.startswith(TEXT_TYPES):
                     continue
                 body = flow.response.get_content(strict=False) or b""
                 if body:
                     seen.add(url)
                     found.append(PolicySource(body[:MAX_DOCUMENT_BYTES], "traffic", url, kind))
-        except (FlowReadException, ValueError) as exc:
-            errors.append(PartError(flows_file.name, f"damaged: {exc}"))
+        except Exception as exc:
+            # can fail anywhere inside mitmproxy's tnetstring parser; the pages read so far are kept.
+            errors.append(PartError(flows_file.name, f"damaged: {type(exc).__name__}: {exc}"))
     return found, errors
 
 

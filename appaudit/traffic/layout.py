@@ -46,3 +46,9 @@ def capture_path(run_dir: Path) -> Path:
 
 def confdir_path(run_dir: Path) -> Path:
     return run_dir / CONFDIR
+
+
+def unobservable_host(event: dict) -> str:
+    """The host a ``tls_failed`` / ``tls_no_request`` event is about: its SNI, else the server address."""
+    server = str(event.get("server") or "")
+    return str(event.get("sni") or server.rsplit(":", 1)[0].strip("[]") or "unknown")

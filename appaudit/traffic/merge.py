@@ -21,7 +21,7 @@ from appaudit.evidence.traffic import CaptureInfo, Flow, PiMatch, TrafficEvidenc
 from appaudit.traffic import layout
 from appaudit.traffic.attribution import Attributor
 from appaudit.traffic.profile import DeviceProfile
-from appaudit.traffic.replay import CapturedRequest, read_mitm
+from appaudit.traffic.replay import MAX_SCANNED_BODY, CapturedRequest, read_mitm
 from appaudit.traffic.vendors import summarise
 
 MAX_EVENT_LINE = 64 * 1024
@@ -93,8 +93,7 @@ def _read_capture_meta(path: Path, errors: list[PartError]) -> dict:
 def _unobservable(events: list[dict], attributor: Attributor) -> tuple[UnobservableHost, ...]:
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)
     for e in events:
-        server = str(e.get("server") or "")
-        host = str(e.get("sni") or server.rsplit(":", 1)[0] or "unknown")
+        host = layout.unobservable_host(e)
         reason = "tls_failed" if e.get("type") == layout.TLS_FAILED else "no_request_after_tls"
         ts = e.get("ts")
         groups[(host, reason)].append(float(ts) if isinstance(ts, int | float) else 0.0)
@@ -131,7 +130,7 @@ def _detect(
             progress(f"PI detection: {n} of {len(requests)} requests")
         report = detector.examine(r.parts)
         if r.truncated:
-            truncated.append(f"{r.flow_id}: body longer than the scanned {len(r.body)} bytes")
+            truncated.append(f"{r.flow_id}: body longer than the scanned {MAX_SCANNED_BODY} bytes")
         truncated += [f"{r.flow_id}: {t.location}: {t.reason}" for t in report.truncations]
         opaque = any(loc in ("request.body", "ws.client") for loc in report.opaque)
         flows.append(

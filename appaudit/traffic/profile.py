@@ -21,13 +21,13 @@ key                value                                                   PI ty
 ``locations``      list of ``[latitude, longitude]`` in decimal degrees    ``location_precise``
 ``packages``       list of canary package names installed on the device    ``installed_apps``
 ``accounts``       list of account names / e-mail addresses on the device  ``accounts``
-``custom``         object: name → canary string, or name →                 ``other``, or the
-                   ``{"value": str, "pi_type": str}``                      given ``pi_type``
+``custom``         object: name → canary string, or name →                 ``canary_other``, or
+                   ``{"value": str, "pi_type": str}``                      the given ``pi_type``
 ``description``    free text about the device (not searched)               —
 =================  ======================================================  ====================
 
 Custom canaries (a planted contact name, a calendar title, a clipboard text...) are PI of type
-``other`` unless the entry names a type of ``appaudit/data/pi_types.yaml``, e.g.
+``canary_other`` unless the entry names a type of ``appaudit/data/pi_types.yaml``, e.g.
 ``"contact_1": {"value": "Zhang Canary", "pi_type": "contacts"}``; the detector reports them as
 ``canary:<name>``. List entries are reported as ``imei[0]``, ``locations[1]``, ...
 

@@ -33,9 +33,7 @@ class CapturedRequest:
     host: str
     kind: str  # "http" | "websocket"
     parts: tuple[MessagePart, ...]
-    body: bytes = b""  # the request body as sent (content-encoded), for the opacity check
     content_type: str | None = None
-    content_encoding: str | None = None
     http_version: str = ""
     status: int | None = None
     request_bytes: int = 0
@@ -94,9 +92,7 @@ def _http_request(flow) -> CapturedRequest:
         host=req.pretty_host,
         kind="http",
         parts=parts,
-        body=body[:MAX_SCANNED_BODY],
         content_type=req.headers.get("content-type"),
-        content_encoding=req.headers.get("content-encoding"),
         http_version=req.http_version,
         status=resp.status_code if resp is not None else None,
         request_bytes=len(body),
@@ -121,7 +117,6 @@ def _websocket_frames(flow) -> Iterator[CapturedRequest]:
             host=flow.request.pretty_host,
             kind="websocket",
             parts=(MessagePart("ws.client", content[:MAX_SCANNED_BODY]),),
-            body=content[:MAX_SCANNED_BODY],
             http_version=flow.request.http_version,
             request_bytes=len(content),
             sni=flow.client_conn.sni,

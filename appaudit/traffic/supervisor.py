@@ -98,8 +98,7 @@ def summarize(run_dir: Path) -> CaptureSummary:
         elif kind == layout.WEBSOCKET_MESSAGE:
             messages += 1
         elif kind in (layout.TLS_FAILED, layout.TLS_NO_REQUEST):
-            server = str(event.get("server") or "?")
-            unobservable.add(event.get("sni") or server.rsplit(":", 1)[0].strip("[]"))
+            unobservable.add(layout.unobservable_host(event))
         elif kind == layout.DONE:
             done = event
     overhead = done.get("overhead_ms_per_flow") if done else None

@@ -103,6 +103,15 @@ def screen_ref(run_index: int, run: DeviceRun, screen_id: str | None) -> Evidenc
     )
 
 
+def policy_document_refs(policy: PolicyEvidence) -> tuple[EvidenceRef, ...]:
+    """The documents read that are privacy policies, as evidence."""
+    return tuple(
+        EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
+        for i, d in enumerate(policy.documents)
+        if d.is_privacy_policy
+    )
+
+
 def sentence_ref(policy: PolicyEvidence, sentence_id: str, prefix: str = "") -> EvidenceRef:
     sentence = policy.sentence(sentence_id)
     text = sentence.text if sentence else "(sentence not recorded)"
@@ -156,9 +165,5 @@ def disclosure_review(
     quoted = tuple(sentence_ref(policy, d.sentence) for d in policy.disclosures if d.kind == kind)
     if quoted:
         return ItemResult(item_id, Verdict.NEEDS_REVIEW, Confidence.LOW, found_text, quoted[:10], needs=needs)
-    refs = tuple(
-        EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
-        for i, d in enumerate(policy.documents)
-        if d.is_privacy_policy
-    )
+    refs = policy_document_refs(policy)
     return ItemResult(item_id, Verdict.NEEDS_REVIEW, Confidence.LOW, none_text, refs, needs=needs)

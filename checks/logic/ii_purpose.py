@@ -17,7 +17,7 @@ from appaudit.checks.logic import (
     review,
     usable,
 )
-from appaudit.checks.logic.dynamic import no_policy_text, policy_of, sentence_ref, traffic_of
+from appaudit.checks.logic.dynamic import no_policy_text, policy_document_refs, policy_of, sentence_ref, traffic_of
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import PolicyEvidence
 
@@ -198,11 +198,7 @@ def rules_clear(bundle: EvidenceBundle) -> ItemResult:
             "Whether the rules are clear is a reader's judgement; the readability signals measured on the policy: "
             + (" | ".join(signals) if signals else "none recorded")
             + ". Jargon counts are a hint, not a verdict.",
-            tuple(
-                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
-                for i, d in enumerate(policy.documents)
-                if d.is_privacy_policy
-            ),
+            policy_document_refs(policy),
             AUDITOR,
         )
     return not_assessed("II.4", "Clarity of the rules needs the policy text.", POLICY)

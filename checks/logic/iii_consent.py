@@ -24,6 +24,7 @@ from appaudit.checks.logic.dynamic import (
     fresh_runs,
     no_policy_text,
     pi_flows,
+    policy_document_refs,
     policy_of,
     rights_evidence,
     screen_ref,
@@ -446,11 +447,7 @@ def withdrawal(bundle: EvidenceBundle) -> ItemResult:
         return review(
             "III.8",
             "The privacy policy describes no way to withdraw consent; check the app's settings for one.",
-            tuple(
-                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
-                for i, d in enumerate(policy.documents)
-                if d.is_privacy_policy
-            ),
+            policy_document_refs(policy),
             DEVICE,
         )
     return not_assessed("III.8", "A way to withdraw consent is judged from the policy and settings.", POLICY, DEVICE)

@@ -82,16 +82,17 @@ def _from_traffic(bundle: EvidenceBundle, traffic: TrafficEvidence) -> ItemResul
             tuple(hidden) or (EvidenceRef("capture", "traffic.capture", "interception not verified"),),
             needs=(f"{TRAFFIC} with the CA trusted by the app (no pinning)",),
         )
+    named = policy is not None and bool(policy.policies)  # the parties were compared with a privacy policy
     return ItemResult(
         "V.1",
         Verdict.PASS,
-        Confidence.MEDIUM if policy is None else Confidence.HIGH,
+        Confidence.HIGH if named else Confidence.MEDIUM,
         f"Personal information reached third parties only after consent ({len(third)} request(s))"
-        + (", and only parties the privacy policy names." if policy is not None else ".")
+        + (", and only parties the privacy policy names." if named else ".")
         + " Back-end sharing is not visible here (V.2).",
         tuple(r for p in third[:10] for r in p.refs()[:1])
         or (EvidenceRef("capture", "traffic.capture", "no PI sent to third parties; interception verified"),),
-        needs=() if policy is not None else (POLICY,),
+        needs=() if named else (POLICY,),
     )
 
 

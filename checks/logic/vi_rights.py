@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from appaudit.checker.model import Confidence, EvidenceRef, ItemResult, Verdict
+from appaudit.checker.model import Confidence, ItemResult, Verdict
 from appaudit.checks.logic import AUDITOR, DEVICE, POLICY, item, not_assessed, review
-from appaudit.checks.logic.dynamic import disclosure_review, no_policy_text, policy_of, rights_evidence, sentence_ref
+from appaudit.checks.logic.dynamic import (
+    disclosure_review,
+    no_policy_text,
+    policy_document_refs,
+    policy_of,
+    rights_evidence,
+    sentence_ref,
+)
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.evidence.policy_text import ResponseTime
 
@@ -27,12 +34,7 @@ def correction_deletion(bundle: EvidenceBundle) -> ItemResult:
         return review(
             "VI.1",
             f"{text}. Check in the app that each function exists and works.",
-            refs
-            or tuple(
-                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
-                for i, d in enumerate(policy.documents)
-                if d.is_privacy_policy
-            ),
+            refs or policy_document_refs(policy),
             DEVICE,
         )
     return not_assessed(
@@ -110,12 +112,7 @@ def complaint_channel(bundle: EvidenceBundle) -> ItemResult:
             Verdict.VIOLATION,
             Confidence.HIGH if too_long else Confidence.MEDIUM,
             "; ".join(parts).capitalize() + ".",
-            tuple(sentence_ref(policy, t.sentence, "time limit: ") for t in too_long)
-            or tuple(
-                EvidenceRef("policy_document", f"policy.documents[{i}]", d.location)
-                for i, d in enumerate(policy.documents)
-                if d.is_privacy_policy
-            ),
+            tuple(sentence_ref(policy, t.sentence, "time limit: ") for t in too_long) or policy_document_refs(policy),
         )
     stated = [t for t in policy.response_times if t.applies_to in ("complaints", "both")]
     limit = (

@@ -34,7 +34,6 @@ from appaudit.report.view.model import (
     Notice,
     Row,
     Section,
-    SummaryItem,
     Table,
 )
 from appaudit.report.view.smali import shorten_ref
@@ -62,7 +61,6 @@ __all__ = [
     "ReportContext",
     "Row",
     "Section",
-    "SummaryItem",
     "Table",
     "build_language_view",
     "build_page",

@@ -9,11 +9,11 @@ changed app, not changed rules. A verdict that moved only because one side lacks
 
 from __future__ import annotations
 
-from appaudit.checker.baseline import BaselineDiff
+from appaudit.checker.baseline import BaselineDiff, Change
 from appaudit.checker.model import CheckResult, ItemResult, Verdict
 from appaudit.evidence.model import EvidenceBundle
 from appaudit.report.i18n import tr
-from appaudit.report.view.cells import clip, na
+from appaudit.report.view.cells import clip
 from appaudit.report.view.model import Availability, Badge, Cell, Fact, Notice, Row, Section
 from appaudit.report.view.tables import TableMaker
 from appaudit.report.view.verdicts import SERIOUSNESS, anchor, verdict_badge, verdict_css, verdict_label
@@ -32,7 +32,12 @@ _JUDGES_THE_CHANGE = frozenset({"II.2"})
 
 
 def baseline_section(
-    check: CheckResult | None, bundle: EvidenceBundle, previous: EvidenceBundle | None, prefix: str, max_rows: int
+    check: CheckResult | None,
+    bundle: EvidenceBundle,
+    previous: EvidenceBundle | None,
+    prefix: str,
+    max_rows: int,
+    previous_check: CheckResult | None = None,
 ) -> Section | None:
     """The section, or None when no baseline was given."""
     diff = check.baseline if check is not None else None
@@ -50,14 +55,14 @@ def baseline_section(
                               text=tr("These kinds were not compared because their evidence is unusable in one of "
                                       "the two releases; absence of a change there means nothing:"),
                               items=tuple(tr(_KIND_LABELS.get(k, k)) for k in diff.incomparable)))  # fmt: skip
-    verdict_rows, uneven = _verdict_rows(check, bundle, previous, prefix) if previous is not None else ([], ())
+    verdict_rows, uneven = (
+        _verdict_rows(check, bundle, previous, prefix, previous_check) if previous is not None else ([], ())
+    )
     if uneven:
         notices.append(Notice("n-info", tr("The two releases were audited with different evidence"),
                               text=tr("Only one side has: {parts}. Verdicts of items that read this evidence may "
                                       "differ for that reason alone.", parts=", ".join(uneven))))  # fmt: skip
-    change_rows = [_change_row(c, tr("added"), "b-warn") for c in diff.added] + [
-        _change_row(c, tr("removed"), "b-muted") for c in diff.removed
-    ]
+    change_rows = [_change_row(c, added=True) for c in diff.added] + [_change_row(c, added=False) for c in diff.removed]
     tables = [
         table(tr("Evidence changes"), (tr("Change"), tr("Kind"), tr("What"), tr("Evidence")), change_rows,
               tr("No permission, SDK, start-up finding, endpoint, PI type or policy hint changed."),
@@ -94,26 +99,31 @@ def _facts(diff: BaselineDiff) -> tuple[Fact, ...]:
     )  # fmt: skip
 
 
-def _change_row(c, label: str, css: str) -> Row:
+def _change_row(c: Change, *, added: bool) -> Row:
+    badge = Badge(tr("added"), "b-warn") if added else Badge(tr("removed"), "b-muted")
     return Row(
         (
-            Cell(badge=Badge(label, css)),
+            Cell(badge=badge),
             Cell(text=tr(_KIND_LABELS.get(c.kind, c.kind))),
             Cell(text=clip(c.key, 200)[0], mono=True, title=c.key if len(c.key) > 200 else ""),
             Cell(text=c.ref, sub=clip(c.detail, 200)[0], mono=True, css="small"),
         ),
-        css="row-warn" if label == tr("added") else "",
+        css="row-warn" if added else "",
     )
 
 
 def _verdict_rows(
-    check: CheckResult | None, bundle: EvidenceBundle, previous: EvidenceBundle, prefix: str
+    check: CheckResult | None,
+    bundle: EvidenceBundle,
+    previous: EvidenceBundle,
+    prefix: str,
+    previous_check: CheckResult | None,
 ) -> tuple[list[Row], tuple[str, ...]]:
     from appaudit.checker.run import evaluate
 
     if check is None:
         return [], ()
-    before = {r.item_id: r for r in evaluate(previous).results}
+    before = {r.item_id: r for r in (previous_check or evaluate(previous)).results}
     rows = []
     for r in check.results:
         old = before.get(r.item_id)
@@ -142,4 +152,4 @@ def _verdict_rows(
 
 
 def _old_cell(old: ItemResult) -> Cell:
-    return Cell(badge=Badge(verdict_label(old.verdict), verdict_badge(old).css)) if old else na()
+    return Cell(badge=Badge(verdict_label(old.verdict), verdict_badge(old).css))

@@ -44,6 +44,7 @@ class ReportContext:
     artifacts: Path | None = None  # the report's directory: dumps and screenshots are read from it
     command_line: str = ""
     previous: EvidenceBundle | None = None  # the --baseline release's evidence
+    previous_check: CheckResult | None = None  # its verdicts by this version's checks (computed once per page)
     files: tuple[EvidenceFile, ...] = ()  # the evidence files beside the report, hashed
     files_left_out: int = 0
 
@@ -114,10 +115,10 @@ def build_language_view(
     """The page body in the current language (see :func:`appaudit.report.i18n.language`)."""
     context = context or ReportContext()
     header = build_header(bundle)
-    overview = build_overview(bundle, check, prefix)
     categories = category_views(check, bundle, prefix, artifacts=context.artifacts) if check is not None else ()
+    overview = build_overview(bundle, check, prefix, categories if check is not None else None)
     figures = _figures(bundle, prefix)
-    baseline = baseline_section(check, bundle, context.previous, prefix, max_rows)
+    baseline = baseline_section(check, bundle, context.previous, prefix, max_rows, context.previous_check)
     evidence_sections = (
         device_section(bundle, max_rows),
         traffic_section(bundle, max_rows),
@@ -245,6 +246,11 @@ def build_page(
     """The page in ``languages`` (the first is shown first); ids are prefixed when there are several."""
     if not languages or len(set(languages)) != len(languages):
         raise ValueError("languages must name each report language once")
+    context = context or ReportContext()
+    if check is not None and context.previous is not None and context.previous_check is None:
+        from appaudit.checker.run import evaluate
+
+        context = dataclasses.replace(context, previous_check=evaluate(context.previous))  # once, not per language
     bodies = []
     for lang in languages:
         with language(lang):

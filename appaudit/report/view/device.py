@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from appaudit.checks.logic.i_publish import MAX_POLICY_OPERATIONS
 from appaudit.evidence.device import (
     APP_EXIT,
     CONSENT_AGREE,
@@ -51,6 +52,12 @@ def _label(labels: dict[str, str], kind: str) -> str:
     return tr(labels[kind]) if kind in labels else kind.replace("_", " ")
 
 
+def operations_css(search: PolicySearch) -> str:
+    """Green within item I.3's limit of operations to the policy, red beyond it."""
+    operations = search.operations if search.operations is not None else len(search.path)
+    return "b-ok" if operations <= MAX_POLICY_OPERATIONS else "b-bad"
+
+
 def _search_text(s: PolicySearch | None) -> Cell:
     if s is None:
         return na(tr("not searched"))
@@ -59,7 +66,7 @@ def _search_text(s: PolicySearch | None) -> Cell:
         if s.via_traffic:
             via = ("" if current() == "zh" else " ") + tr("(policy URL {url} in traffic)", url=s.via_traffic)
         return Cell(
-            badge=Badge(tr("{n} operation(s)", n=s.operations), "b-ok" if (s.operations or 0) <= 4 else "b-bad"),
+            badge=Badge(tr("{n} operation(s)", n=s.operations), operations_css(s)),
             sub=" → ".join(s.path) + via,
         )
     how = (

@@ -45,6 +45,7 @@ from appaudit.evidence.traffic import Destination, Flow, PiMatch
 from appaudit.knowledge.pi_types import load_pi_taxonomy
 from appaudit.report.i18n import pick, tr
 from appaudit.report.view.cells import capped, clip, human_size, na
+from appaudit.report.view.device import operations_css
 from appaudit.report.view.images import embed_image, locate_artifact, read_artifact
 from appaudit.report.view.model import Badge, Cell, Fact, Highlight, InlineEvidence, UiStep
 from appaudit.report.view.sdks import usage_label
@@ -901,11 +902,7 @@ def _policy_search(ctx: _Context, ref: EvidenceRef, idx: list[int]) -> InlineEvi
     facts.append(
         Fact(
             tr("Operations"),
-            Cell(
-                badge=Badge(
-                    str(search.operations or len(search.path)), "b-ok" if (search.operations or 0) <= 4 else "b-bad"
-                )
-            ),
+            Cell(badge=Badge(str(search.operations or len(search.path)), operations_css(search))),
         )
     )
     end = run.screen(search.policy_screen)

@@ -140,15 +140,6 @@ class Section:
 
 
 @dataclass(frozen=True)
-class SummaryItem:
-    label: str
-    value: str
-    detail: str
-    css: str
-    href: str
-
-
-@dataclass(frozen=True)
 class NavItem:
     href: str
     title: str
@@ -161,21 +152,6 @@ class Header:
     subtitle: str
     facts: tuple[Fact, ...]
     availability: Availability
-
-
-@dataclass(frozen=True)
-class ReportView:
-    lang: str
-    page_title: str
-    header: Header
-    summary: tuple[SummaryItem, ...]
-    nav: tuple[NavItem, ...]
-    sections: tuple[Section, ...]
-    generated_by: str
-    tool: str
-    schema_version: str
-    created_at: str
-    kind: str = "static evidence report"  # "audit report (static + device, traffic)" when dynamic evidence is in
 
 
 # ---------------------------------------------------------------- the items, with evidence inline

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from appaudit.checker.model import CheckResult, ItemResult, Tally, Verdict
 from appaudit.checks.catalog import load_catalog
 from appaudit.evidence.model import EvidenceBundle, Status
 from appaudit.report.i18n import tr
 from appaudit.report.view.cells import clip
 from appaudit.report.view.items import category_views, verdict_counts
-from appaudit.report.view.model import Badge, Cell, Fact, Overview, ScopeEntry, TopFinding
+from appaudit.report.view.model import Badge, CategoryView, Cell, Fact, Overview, ScopeEntry, TopFinding
 from appaudit.report.view.verdicts import SOURCE_LABELS, anchor, confidence_label, seriousness_key, verdict_badge
 
 MAX_TOP_FINDINGS = 8
@@ -18,7 +20,12 @@ _FINDINGS = (Verdict.VIOLATION, Verdict.ERROR, Verdict.NEEDS_REVIEW, Verdict.INC
 _SOURCE_PARTS = {"static": ("manifest", "dex"), "traffic": ("traffic",), "ui": ("device",), "policy": ("policy",)}
 
 
-def build_overview(bundle: EvidenceBundle, check: CheckResult | None, prefix: str) -> Overview:
+def build_overview(
+    bundle: EvidenceBundle,
+    check: CheckResult | None,
+    prefix: str,
+    categories: tuple[CategoryView, ...] | None = None,
+) -> Overview:
     """The overview; without verdicts it says plainly that nothing was evaluated."""
     scope = _scope(bundle, check)
     not_validated = _not_validated(bundle, check)
@@ -42,7 +49,12 @@ def build_overview(bundle: EvidenceBundle, check: CheckResult | None, prefix: st
     findings = sorted((r for r in check.results if r.verdict in _FINDINGS), key=seriousness_key)
     top = tuple(_top(r, prefix) for r in findings[:MAX_TOP_FINDINGS])
     more = tr("+ {n} more findings in the items below", n=len(findings) - len(top)) if len(findings) > len(top) else ""
-    categories = category_views(check, bundle, prefix, with_items=False)
+    # The counts only: the page builds the categories with their items once and passes them in.
+    categories = (
+        tuple(dataclasses.replace(c, items=()) for c in categories)
+        if categories is not None
+        else category_views(check, bundle, prefix, with_items=False)
+    )
     return Overview(
         answer=answer,
         answer_detail=detail,

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from appaudit.checks.logic.dynamic import device_of, pi_flows, traffic_of
+from appaudit.checks.logic.dynamic import PiFlow, device_of, pi_flows, traffic_of
 from appaudit.evidence.device import (
     APP_EXIT,
     CONSENT_AGREE,
@@ -192,10 +192,9 @@ def _lanes(
 
 
 def _points(
-    bundle: EvidenceBundle, traffic: TrafficEvidence, device: DeviceEvidence | None, window: _Window
+    carried: dict[str, PiFlow], traffic: TrafficEvidence, device: DeviceEvidence | None, window: _Window
 ) -> list[tuple[Flow, Phase, tuple[str, ...]]]:
     """The flows inside the window, each with its consent phase and the PI types it carried."""
-    carried = {p.flow.id: p for p in pi_flows(bundle, traffic)}
     out = []
     for flow in traffic.flows:
         if not window.start <= flow.ts <= window.end:
@@ -644,7 +643,7 @@ def _fig_id(raw: str, taken: set[str]) -> str:
 
 
 def _timeline(
-    bundle: EvidenceBundle,
+    shared: _Shared,
     traffic: TrafficEvidence | None,
     device: DeviceEvidence | None,
     run: DeviceRun | None,
@@ -653,8 +652,8 @@ def _timeline(
     title: str,
     axis_title: str,
 ) -> Figure:
-    raw = _points(bundle, traffic, device, window) if traffic is not None else []
-    names = sdk_names(bundle)
+    raw = _points(shared.carried, traffic, device, window) if traffic is not None else []
+    names = shared.names
     lanes, points = _lanes(raw, names)
     shapes, height, binned = _shapes(window, points, lanes, run, axis_title)
     return Figure(
@@ -675,15 +674,25 @@ def _first_answer(run: DeviceRun) -> float | None:
     return found[1].ts if found else None
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every run's timeline reads from the whole capture: computed once per page, not once per run."""
+
+    carried: dict[str, PiFlow]  # flow id -> its PI and consent phase
+    names: dict[str, str]  # SDK id -> display name
+
+
 def timeline_figures(bundle: EvidenceBundle) -> tuple[Figure, ...]:
     """One timeline per device run; one for the whole capture when there is traffic but no run; else none."""
     traffic = traffic_of(bundle)
     device = device_of(bundle)
+    carried = {p.flow.id: p for p in pi_flows(bundle, traffic)} if traffic is not None else {}
+    shared = _Shared(carried, sdk_names(bundle))
     if device is not None and device.runs:
         taken: set[str] = set()
         figures = tuple(
             _timeline(
-                bundle,
+                shared,
                 traffic,
                 device,
                 run,
@@ -709,7 +718,7 @@ def timeline_figures(bundle: EvidenceBundle) -> tuple[Figure, ...]:
     window = _Window(min(traffic.capture.started, *times), max(traffic.capture.ended, *times))
     return (
         _timeline(
-            bundle,
+            shared,
             traffic,
             None,
             None,
